@@ -1,0 +1,104 @@
+import koffi, { type LibraryHandle } from "koffi";
+
+/**
+ * The few functions of Debian's libpocketsphinx3 / libsphinxbase3 (5prealpha) that the
+ * engine calls. Slow calls are used through koffi's `.async`, which runs them on libuv's
+ * thread pool so decoding never blocks the event loop and several decoders use all cores.
+ */
+export interface PocketSphinxNative {
+	ps_args(): unknown;
+	cmd_ln_parse_r(
+		inout: null,
+		defn: unknown,
+		argc: number,
+		argv: string[],
+		strict: number,
+	): unknown;
+	ps_init: AsyncFn<[config: unknown], unknown>;
+	ps_free(decoder: unknown): number;
+	ps_start_stream(decoder: unknown): number;
+	ps_start_utt(decoder: unknown): number;
+	ps_end_utt: AsyncFn<[decoder: unknown], number>;
+	ps_process_raw: AsyncFn<
+		[
+			decoder: unknown,
+			data: Int16Array,
+			samples: number,
+			noSearch: number,
+			fullUtt: number,
+		],
+		number
+	>;
+	ps_get_in_speech(decoder: unknown): number;
+	ps_get_hyp(decoder: unknown, score: number[]): string | null;
+	ps_get_logmath(decoder: unknown): unknown;
+	ps_seg_iter(decoder: unknown): unknown;
+	ps_seg_next(seg: unknown): unknown;
+	ps_seg_word(seg: unknown): string;
+	ps_seg_frames(seg: unknown, start: number[], end: number[]): void;
+	ps_seg_prob(seg: unknown, ascr: null, lscr: null, lback: null): number;
+	logmath_exp(logmath: unknown, logProb: number): number;
+}
+
+type AsyncFn<A extends unknown[], R> = ((...args: A) => R) & {
+	async(...args: [...A, (error: unknown, result: R) => void]): void;
+};
+
+/** Calls a koffi function on the thread pool. */
+export function callAsync<A extends unknown[], R>(
+	fn: AsyncFn<A, R>,
+	...args: A
+): Promise<R> {
+	return new Promise((resolve, reject) => {
+		fn.async(...args, (error: unknown, result: R) =>
+			error ? reject(error) : resolve(result),
+		);
+	});
+}
+
+let loaded: PocketSphinxNative | undefined;
+
+/** Loads the libraries once; throws a clear error naming the Debian packages when absent. */
+export function loadPocketSphinx(): PocketSphinxNative {
+	if (loaded) return loaded;
+	let ps: LibraryHandle;
+	let sb: LibraryHandle;
+	try {
+		ps = koffi.load("libpocketsphinx.so.3");
+		sb = koffi.load("libsphinxbase.so.3");
+	} catch {
+		throw new Error(
+			"PocketSphinx is not installed: run `sudo apt-get install libpocketsphinx3 pocketsphinx-en-us`",
+		);
+	}
+	loaded = {
+		ps_args: ps.func("void *ps_args(void)"),
+		cmd_ln_parse_r: sb.func(
+			"void *cmd_ln_parse_r(void *inout, void *defn, int32_t argc, const char **argv, int32_t strict)",
+		),
+		ps_init: ps.func("void *ps_init(void *config)"),
+		ps_free: ps.func("int ps_free(void *ps)"),
+		ps_start_stream: ps.func("int ps_start_stream(void *ps)"),
+		ps_start_utt: ps.func("int ps_start_utt(void *ps)"),
+		ps_end_utt: ps.func("int ps_end_utt(void *ps)"),
+		ps_process_raw: ps.func(
+			"int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)",
+		),
+		ps_get_in_speech: ps.func("uint8_t ps_get_in_speech(void *ps)"),
+		ps_get_hyp: ps.func(
+			"const char *ps_get_hyp(void *ps, _Out_ int32_t *score)",
+		),
+		ps_get_logmath: ps.func("void *ps_get_logmath(void *ps)"),
+		ps_seg_iter: ps.func("void *ps_seg_iter(void *ps)"),
+		ps_seg_next: ps.func("void *ps_seg_next(void *seg)"),
+		ps_seg_word: ps.func("const char *ps_seg_word(void *seg)"),
+		ps_seg_frames: ps.func(
+			"void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)",
+		),
+		ps_seg_prob: ps.func(
+			"int32_t ps_seg_prob(void *seg, int32_t *ascr, int32_t *lscr, int32_t *lback)",
+		),
+		logmath_exp: sb.func("double logmath_exp(void *lmath, int32_t logb_p)"),
+	} as unknown as PocketSphinxNative;
+	return loaded;
+}

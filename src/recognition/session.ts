@@ -1,0 +1,252 @@
+import { randomUUID } from "node:crypto";
+import { split } from "../audio/queue.js";
+import { createResampler } from "../audio/resample.js";
+import type { AudioSource } from "../audio/source.js";
+import type {
+	EndedSegment,
+	Engine,
+	EngineStream,
+	Hypothesis,
+	StreamUpdate,
+} from "../engines/engine.js";
+import {
+	type Phrase,
+	type SessionErrorCode,
+	type SessionEvent,
+	TICKS_PER_SECOND,
+} from "./events.js";
+
+export interface SessionOptions {
+	/** Trailing silence that ends a phrase. */
+	segmentationSilenceMs: number;
+	/** With no speech this long from the start, a NoMatch(InitialSilenceTimeout) phrase is reported. */
+	initialSilenceTimeoutMs?: number;
+	/** A phrase is cut after this long, even mid-speech. */
+	maxSegmentMs?: number;
+	phrases?: readonly string[];
+	/** Samples handed to the engine at a time. Default 100 ms. */
+	chunkMs?: number;
+}
+
+/**
+ * One recognition session: pulls audio from a source, resamples it for the engine, feeds the
+ * engine's stream, and turns what the engine reports into ordered events on one clock.
+ */
+export class RecognitionSession {
+	readonly id = randomUUID().replaceAll("-", "");
+	/** Resolves once `sessionStopped` has been emitted. */
+	readonly done: Promise<void>;
+	private stopRequested = false;
+	private samples = 0;
+	private phraseOpen = false;
+	private phraseStart = 0;
+	private lastPartial = "";
+	private heardSpeech = false;
+	private initialSilenceReported = false;
+	private resolveDone!: () => void;
+
+	constructor(
+		private readonly engine: Engine,
+		private readonly source: AudioSource,
+		private readonly options: SessionOptions,
+		private readonly emit: (event: SessionEvent) => void,
+	) {
+		this.done = new Promise((resolve) => {
+			this.resolveDone = resolve;
+		});
+	}
+
+	/** Seconds of audio the engine has been given. */
+	get processedSeconds(): number {
+		return this.samples / this.engine.sampleRate;
+	}
+
+	/** Opens the engine stream and starts pulling audio; resolves once `sessionStarted` is emitted. */
+	async start(): Promise<void> {
+		let stream: EngineStream;
+		try {
+			stream = await this.engine.openStream({
+				segmentationSilenceMs: this.options.segmentationSilenceMs,
+				phrases: this.options.phrases,
+			});
+		} catch (error) {
+			this.emit({ type: "sessionStarted", sessionId: this.id });
+			this.finish("Error", "RuntimeError", messageOf(error));
+			return;
+		}
+		this.emit({ type: "sessionStarted", sessionId: this.id });
+		void this.run(stream);
+	}
+
+	/**
+	 * Stops now: audio already captured is decoded, the open phrase is flushed into a final
+	 * `recognized`, and `sessionStopped` follows. It never waits for more audio.
+	 */
+	async stop(): Promise<void> {
+		this.stopRequested = true;
+		this.source.close();
+		await this.done;
+	}
+
+	private async run(stream: EngineStream): Promise<void> {
+		const rate = this.engine.sampleRate;
+		const chunk = Math.round((rate * (this.options.chunkMs ?? 100)) / 1000);
+		let ending:
+			| {
+					reason: "EndOfStream" | "Error";
+					code?: SessionErrorCode;
+					details?: string;
+			  }
+			| undefined;
+		try {
+			const resampler = createResampler(this.source.sampleRate, rate);
+			for await (const input of this.source.chunks()) {
+				// A live source's buffered audio was heard, so it is decoded; a file's rest was not.
+				if (this.stopRequested && !this.source.live) break;
+				for (const piece of split(resampler.process(input), chunk))
+					await this.write(stream, piece);
+			}
+			if (!this.stopRequested) {
+				const tail = resampler.flush();
+				if (tail.length > 0) await this.write(stream, tail);
+			}
+			const last = await stream.finalize();
+			if (last) this.endPhrase(last);
+			if (!this.stopRequested) ending = { reason: "EndOfStream" };
+		} catch (error) {
+			ending = {
+				reason: "Error",
+				code: "RuntimeError",
+				details: messageOf(error),
+			};
+		}
+		await stream.close().catch(() => {});
+		this.finish(ending?.reason, ending?.code, ending?.details);
+	}
+
+	private async write(
+		stream: EngineStream,
+		samples: Float32Array,
+	): Promise<void> {
+		const update = await stream.write(samples);
+		this.samples += samples.length;
+		this.handle(update);
+		const { maxSegmentMs } = this.options;
+		if (
+			maxSegmentMs &&
+			this.phraseOpen &&
+			this.samples - this.phraseStart >= this.msToSamples(maxSegmentMs)
+		) {
+			const cut = await stream.finalize();
+			if (cut) this.endPhrase(cut);
+		}
+	}
+
+	private handle(update: StreamUpdate): void {
+		for (const segment of update.ended) this.endPhrase(segment);
+		if (update.inSpeech && !this.phraseOpen)
+			this.openPhrase(update.speechStartSample ?? this.samples);
+		if (
+			update.inSpeech &&
+			update.partial &&
+			update.partial.text !== this.lastPartial
+		) {
+			this.lastPartial = update.partial.text;
+			this.emit({
+				type: "recognizing",
+				phrase: this.phrase(update.partial, this.phraseStart, this.samples),
+			});
+		}
+		const { initialSilenceTimeoutMs } = this.options;
+		if (
+			initialSilenceTimeoutMs &&
+			!this.heardSpeech &&
+			!this.initialSilenceReported &&
+			this.samples >= this.msToSamples(initialSilenceTimeoutMs)
+		) {
+			this.initialSilenceReported = true;
+			this.emit({
+				type: "recognized",
+				phrase: {
+					...this.phrase(null, 0, this.samples),
+					noMatch: "InitialSilenceTimeout",
+				},
+			});
+		}
+	}
+
+	private openPhrase(startSample: number): void {
+		this.phraseOpen = true;
+		this.heardSpeech = true;
+		this.phraseStart = startSample;
+		this.lastPartial = "";
+		this.emit({ type: "speechStartDetected", offset: this.ticks(startSample) });
+	}
+
+	private endPhrase(segment: EndedSegment): void {
+		if (!this.phraseOpen) this.openPhrase(segment.startSample);
+		this.phraseOpen = false;
+		const start = Math.min(segment.startSample, this.phraseStart);
+		this.emit({
+			type: "speechEndDetected",
+			offset: this.ticks(segment.endSample),
+		});
+		const phrase = this.phrase(
+			segment.result,
+			segment.result ? segment.startSample : start,
+			segment.endSample,
+		);
+		this.emit({
+			type: "recognized",
+			phrase: segment.result ? phrase : { ...phrase, noMatch: "NotRecognized" },
+		});
+	}
+
+	private phrase(
+		hypothesis: Hypothesis | null,
+		startSample: number,
+		endSample: number,
+	): Phrase {
+		return {
+			text: hypothesis?.text ?? "",
+			offset: this.ticks(startSample),
+			duration: this.ticks(endSample) - this.ticks(startSample),
+			confidence: hypothesis?.confidence ?? 0,
+			words: (hypothesis?.words ?? []).map((w) => ({
+				word: w.word,
+				offset: this.ticks(w.startSample),
+				duration: this.ticks(w.endSample) - this.ticks(w.startSample),
+				confidence: w.confidence,
+			})),
+		};
+	}
+
+	private finish(
+		reason?: "EndOfStream" | "Error",
+		errorCode?: SessionErrorCode,
+		errorDetails?: string,
+	): void {
+		if (reason)
+			this.emit({
+				type: "canceled",
+				reason,
+				errorCode,
+				errorDetails,
+				offset: this.ticks(this.samples),
+			});
+		this.emit({ type: "sessionStopped", sessionId: this.id });
+		this.resolveDone();
+	}
+
+	private ticks(samples: number): number {
+		return Math.round((samples * TICKS_PER_SECOND) / this.engine.sampleRate);
+	}
+
+	private msToSamples(ms: number): number {
+		return (ms * this.engine.sampleRate) / 1000;
+	}
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
