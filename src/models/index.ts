@@ -1,0 +1,30 @@
+/** The model manager: the sherpa-onnx model registry and the local cache of installed models. */
+
+export { type ModelStoreOptions, modelMirror, modelsDir } from "./cache.js";
+export { ModelError, type ModelErrorCode } from "./errors.js";
+export {
+	findInstalledModel,
+	type InstalledModel,
+	installedModel,
+	installedModels,
+	modelPath,
+	type PullOptions,
+	type PullProgress,
+	type PullResult,
+	pullModel,
+	removeModel,
+	type VerifyResult,
+	verifyModel,
+} from "./install.js";
+export { type ListedModel, listModels } from "./list.js";
+export type { ChecksumSource } from "./manifest.js";
+export {
+	findModel,
+	type ModelEntry,
+	type ModelFileRole,
+	type ModelKind,
+	REGISTRY,
+	REQUIRED_FILES,
+	type Registry,
+} from "./registry.js";
+export { bestInstalledModel, MODEL_PREFERENCE, PULL_HINT } from "./select.js";
