@@ -82,11 +82,11 @@ export function toModelError(err: unknown, what: string): ModelError {
 	}
 	const detail = err instanceof Error ? err.message : String(err);
 	if (err instanceof TypeError && /fetch failed|terminated/i.test(detail)) {
-		return new ModelError(
-			"network",
-			`${what}: connection failed (${code ?? detail})`,
-			{ cause: err },
-		);
+		const reason =
+			code ?? (err.cause instanceof Error ? err.cause.message : detail);
+		return new ModelError("network", `${what}: connection failed (${reason})`, {
+			cause: err,
+		});
 	}
 	return new ModelError("failed", `${what}: ${detail.split("\n")[0]}`, {
 		cause: err,

@@ -37,6 +37,8 @@ import {
 /** An installed model: its entry, its directory, and the absolute path of each file it needs. */
 export type InstalledModel = {
 	[K in ModelKind]: {
+		/** Repeats `entry.kind` where TypeScript can narrow `files` by it. */
+		kind: K;
 		entry: Extract<ModelEntry, { kind: K }>;
 		dir: string;
 		files: Record<ModelFileRole<K>, string>;
@@ -86,7 +88,7 @@ export async function findInstalledModel(
 	const files = Object.fromEntries(
 		modelFileEntries(entry).map(([role, path]) => [role, join(dir, path)]),
 	);
-	return { entry, dir, files, manifest } as InstalledModel;
+	return { kind: entry.kind, entry, dir, files, manifest } as InstalledModel;
 }
 
 /** The installed model called `name`; a ModelError saying how to install it otherwise. */
