@@ -129,11 +129,11 @@ const NEGATED = new Map<string, string>([
 	["shall", "shan't"],
 ]);
 
-const CURRENCIES: Record<string, string> = {
-	$: "dollars",
-	"£": "pounds",
-	"€": "euros",
-	"¢": "cents",
+// Currency symbol → [unit, hundredth]
+const CURRENCIES: Record<string, [string, string]> = {
+	$: ["dollars", "cents"],
+	"€": ["euros", "cents"],
+	"£": ["pounds", "pence"],
 };
 const CURRENCY_WORDS = new Set([
 	"dollars",
@@ -154,34 +154,35 @@ const UNITS_AFTER_NUMBERS = new Map<string, string>(
 
 /** Lower case, symbols spelled out, asides and punctuation gone; apostrophes inside words kept. */
 function cleanText(text: string): string {
-	let s = text
-		.normalize("NFKD")
-		.replace(/\p{M}/gu, "")
-		.toLowerCase()
-		.replace(/[‘’ʼ`´]/g, "'")
-		.replace(/\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|<[^>]*>/g, " ");
-	// 1,000,000 → 1000000
-	while (/\d,\d{3}/.test(s)) s = s.replace(/(\d),(\d{3})(?!\d)/g, "$1$2");
-	s = s
-		.replace(
-			/([$£€¢])\s?(\d+)\.(\d\d)\b/g,
-			(_, symbol: string, whole: string, cents: string) =>
-				symbol === "$" || symbol === "€" || symbol === "£"
-					? ` ${whole} ${CURRENCIES[symbol]} ${Number(cents)} cents `
-					: ` ${whole}.${cents} ${CURRENCIES[symbol]} `,
-		)
-		.replace(
-			/([$£€¢])\s?(\d+(?:\.\d+)?)(\s+(?:thousand|million|billion|trillion)\b)?/g,
-			(_, symbol: string, amount: string, scale = "") =>
-				` ${amount}${scale} ${CURRENCIES[symbol]} `,
-		)
-		.replace(/(\d)\s*%/g, "$1 percent ")
-		.replace(/\bper cent\b/g, "percent")
-		.replace(/&/g, " and ")
-		// Keep the decimal point of 3.5; 3:30 reads as "3 30".
-		.replace(/[^\p{L}\p{N}'.\s]/gu, " ")
-		.replace(/(?<!\d)\.|\.(?!\d)/g, " ");
-	return s;
+	return (
+		text
+			.normalize("NFKD")
+			.replace(/\p{M}/gu, "")
+			.toLowerCase()
+			.replace(/[‘’ʼ`´]/g, "'")
+			.replace(/\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|<[^>]*>/g, " ")
+			// 1,000,000 → 1000000
+			.replace(/(\d),(?=\d{3}(?!\d))/g, "$1")
+			.replace(
+				/([$£€])\s?(\d+)\.(\d\d)\b/g,
+				(_, symbol: string, whole: string, hundredths: string) => {
+					const [unit, hundredth] = CURRENCIES[symbol];
+					return ` ${whole} ${unit} ${Number(hundredths)} ${hundredth} `;
+				},
+			)
+			.replace(
+				/([$£€])\s?(\d+(?:\.\d+)?)(\s+(?:thousand|million|billion|trillion)\b)?/g,
+				(_, symbol: string, amount: string, scale = "") =>
+					` ${amount}${scale} ${CURRENCIES[symbol][0]} `,
+			)
+			.replace(/(\d)\s*¢/g, "$1 cents ")
+			.replace(/(\d)\s*%/g, "$1 percent ")
+			.replace(/\bper cent\b/g, "percent")
+			.replace(/&/g, " and ")
+			// Keep the decimal point of 3.5; 3:30 reads as "3 30".
+			.replace(/[^\p{L}\p{N}'.\s]/gu, " ")
+			.replace(/(?<!\d)\.|\.(?!\d)/g, " ")
+	);
 }
 
 /** Apostrophes that only quote or mark a dropped letter: 'hello', dogs', goin' → going. */
@@ -235,7 +236,7 @@ function tidyAmounts(words: readonly string[]): string[] {
 			word === "and" &&
 			CURRENCY_WORDS.has(previous) &&
 			isNumber(words[i + 1]) &&
-			words[i + 2]?.startsWith("cent")
+			(words[i + 2] === "cents" || words[i + 2] === "pence")
 		)
 			return;
 		out.push(

@@ -114,7 +114,8 @@ export function americanize(word: string): string {
 	let match = OUR_FORM.exec(word);
 	if (match && OUR_ROOTS.has(match[1])) return `${match[1]}or${match[2] ?? ""}`;
 	match = RE_FORM.exec(word);
-	if (match && RE_ROOTS.has(match[1])) return `${match[1]}er${match[2] ?? ""}`;
+	if (match && RE_ROOTS.has(match[1]))
+		return `${match[1]}er${match[2] === "d" ? "ed" : (match[2] ?? "")}`;
 	match = ISE_FORM.exec(word);
 	if (match && ISE_ROOTS.has(match[1])) return `${match[1]}iz${match[2]}`;
 	match = YSE_FORM.exec(word);
