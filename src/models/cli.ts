@@ -31,7 +31,8 @@ function handled<Args extends unknown[]>(
 function formatBytes(bytes: number): string {
 	if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
 	if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
-	return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+	if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
+	return `${bytes} B`;
 }
 
 function listRow({ entry, installed }: ListedModel): string[] {

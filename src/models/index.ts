@@ -1,4 +1,11 @@
-/** The model manager: the sherpa-onnx model registry and the local cache of installed models. */
+/**
+ * The model manager: the sherpa-onnx model registry and the local cache of installed models.
+ *
+ * A download is checked against the registry's sha256 where one is pinned, else against the
+ * checksum.txt that sherpa-onnx publishes beside its release assets, else not at all. Either way
+ * the install writes `.earshot.sha256` (sha256sum format) into the model directory: the archive's
+ * hash and every installed file's hash, which `verifyModel` checks the files against later.
+ */
 
 export { type ModelStoreOptions, modelMirror, modelsDir } from "./cache.js";
 export { ModelError, type ModelErrorCode } from "./errors.js";
