@@ -43,11 +43,12 @@ export class RecognitionSession {
 	private lastPartial = "";
 	private heardSpeech = false;
 	private initialSilenceReported = false;
+	private source: AudioSource | undefined;
 	private resolveDone!: () => void;
 
 	constructor(
 		private readonly engine: Engine,
-		private readonly source: AudioSource,
+		private readonly openSource: () => Promise<AudioSource>,
 		private readonly options: SessionOptions,
 		private readonly emit: (event: SessionEvent) => void,
 	) {
@@ -84,7 +85,7 @@ export class RecognitionSession {
 	 */
 	async stop(): Promise<void> {
 		this.stopRequested = true;
-		this.source.close();
+		this.source?.close();
 		await this.done;
 	}
 
@@ -99,10 +100,13 @@ export class RecognitionSession {
 			  }
 			| undefined;
 		try {
-			const resampler = createResampler(this.source.sampleRate, rate);
-			for await (const input of this.source.chunks()) {
+			const source = await this.openSource();
+			this.source = source;
+			if (this.stopRequested) source.close();
+			const resampler = createResampler(source.sampleRate, rate);
+			for await (const input of source.chunks()) {
 				// A live source's buffered audio was heard, so it is decoded; a file's rest was not.
-				if (this.stopRequested && !this.source.live) break;
+				if (this.stopRequested && !source.live) break;
 				for (const piece of split(resampler.process(input), chunk))
 					await this.write(stream, piece);
 			}
@@ -110,16 +114,26 @@ export class RecognitionSession {
 				const tail = resampler.flush();
 				if (tail.length > 0) await this.write(stream, tail);
 			}
-			const last = await stream.finalize();
-			if (last) this.endPhrase(last);
-			if (!this.stopRequested) ending = { reason: "EndOfStream" };
 		} catch (error) {
+			this.source?.close();
 			ending = {
 				reason: "Error",
 				code: "RuntimeError",
 				details: messageOf(error),
 			};
 		}
+		// What was heard before a stop, the end, or a failing source is still recognized.
+		try {
+			const last = await stream.finalize();
+			if (last) this.endPhrase(last);
+		} catch (error) {
+			ending ??= {
+				reason: "Error",
+				code: "RuntimeError",
+				details: messageOf(error),
+			};
+		}
+		if (!ending && !this.stopRequested) ending = { reason: "EndOfStream" };
 		await stream.close().catch(() => {});
 		this.finish(ending?.reason, ending?.code, ending?.details);
 	}
