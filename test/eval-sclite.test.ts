@@ -15,6 +15,7 @@ import {
 	type AlignmentOp,
 	aggregate,
 	countAlignment,
+	countErrors,
 	renderAlignment,
 	wordErrorRate,
 } from "../src/eval/wer.js";
@@ -195,6 +196,11 @@ test("word alignments match sclite's on random sequences", { skip }, () => {
 			u.id,
 		);
 		assert.deepEqual(ours.alignment, theirs, u.id);
+		assert.deepEqual(
+			countErrors(u.reference, u.hypothesis),
+			countAlignment(theirs),
+			u.id,
+		);
 		if (ours.alignment.length > 0)
 			assert.equal(renderAlignment(ours.alignment), pralign.get(u.id), u.id);
 	}

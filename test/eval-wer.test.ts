@@ -4,6 +4,8 @@ import { scoreCorpus, scoreTranscript } from "../src/eval/score.js";
 import {
 	aggregate,
 	characterErrorRate,
+	countAlignment,
+	countErrors,
 	type ErrorCounts,
 	renderAlignment,
 	wordErrorRate,
@@ -79,6 +81,29 @@ test("breaks equal-cost ties toward the later substitution, as sclite does", () 
 		{ op: "I", hyp: "b" },
 		{ op: "S", ref: "a", hyp: "c" },
 	]);
+});
+
+test("countErrors gives the counts of align()'s alignment", () => {
+	let seed = 7;
+	// A linear congruential generator: reproducible inputs without a dependency.
+	const next = () => {
+		seed = (seed * 1103515245 + 12345) % 2147483648;
+		return seed / 2147483648;
+	};
+	const sequence = () =>
+		Array.from(
+			{ length: Math.floor(next() * 12) },
+			() => "abcd"[Math.floor(next() * 4)],
+		);
+	for (let n = 0; n < 500; n++) {
+		const reference = sequence();
+		const hypothesis = sequence();
+		assert.deepEqual(
+			countErrors(reference, hypothesis),
+			countAlignment(wordErrorRate(reference, hypothesis).alignment),
+			`${reference.join("")} / ${hypothesis.join("")}`,
+		);
+	}
 });
 
 test("empty reference or hypothesis", () => {

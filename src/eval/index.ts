@@ -12,6 +12,7 @@ export {
 	align,
 	characterErrorRate,
 	countAlignment,
+	countErrors,
 	type ErrorCounts,
 	type ErrorRate,
 	errorRate,

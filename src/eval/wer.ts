@@ -119,7 +119,70 @@ export function errorRate(counts: ErrorCounts): number {
 	return errors / counts.referenceLength;
 }
 
-function alignAndScore(
+/**
+ * The counts of align()'s alignment without keeping it: each cell carries the counts of the
+ * predecessor it picks, with the same preferences, so memory stays linear for long inputs.
+ */
+export function countErrors(
+	reference: readonly string[],
+	hypothesis: readonly string[],
+): ErrorCounts {
+	const width = hypothesis.length + 1;
+	const row = () => ({
+		cost: new Int32Array(width),
+		substitutions: new Int32Array(width),
+		deletions: new Int32Array(width),
+		insertions: new Int32Array(width),
+	});
+	let previous = row();
+	let current = row();
+	for (let j = 1; j < width; j++) {
+		previous.cost[j] = j * INSERTION_COST;
+		previous.insertions[j] = j;
+	}
+	for (let i = 1; i <= reference.length; i++) {
+		current.cost[0] = i * DELETION_COST;
+		current.deletions[0] = i;
+		const refToken = reference[i - 1];
+		for (let j = 1; j < width; j++) {
+			const differs = refToken === hypothesis[j - 1] ? 0 : 1;
+			const diagonal = previous.cost[j - 1] + differs * SUBSTITUTION_COST;
+			const deletion = previous.cost[j] + DELETION_COST;
+			const insertion = current.cost[j - 1] + INSERTION_COST;
+			// from: the cell this one extends, and k its column there
+			let from = previous;
+			let k = j - 1;
+			if (diagonal <= deletion && diagonal <= insertion) {
+				current.cost[j] = diagonal;
+			} else if (deletion < insertion) {
+				k = j;
+				current.cost[j] = deletion;
+			} else {
+				from = current;
+				current.cost[j] = insertion;
+			}
+			current.substitutions[j] =
+				from.substitutions[k] + (from === previous && k < j ? differs : 0);
+			current.deletions[j] = from.deletions[k] + (k === j ? 1 : 0);
+			current.insertions[j] = from.insertions[k] + (from === current ? 1 : 0);
+		}
+		[previous, current] = [current, previous];
+	}
+	const substitutions = previous.substitutions[width - 1];
+	const deletions = previous.deletions[width - 1];
+	const insertions = previous.insertions[width - 1];
+	const referenceLength = reference.length;
+	return {
+		hits: referenceLength - substitutions - deletions,
+		substitutions,
+		deletions,
+		insertions,
+		referenceLength,
+	};
+}
+
+/** Word error rate of two word arrays, compared exactly (normalize them first). */
+export function wordErrorRate(
 	reference: readonly string[],
 	hypothesis: readonly string[],
 ): AlignmentResult {
@@ -128,20 +191,13 @@ function alignAndScore(
 	return { ...counts, wer: errorRate(counts), alignment };
 }
 
-/** Word error rate of two word arrays, compared exactly (normalize them first). */
-export function wordErrorRate(
-	reference: readonly string[],
-	hypothesis: readonly string[],
-): AlignmentResult {
-	return alignAndScore(reference, hypothesis);
-}
-
 /** Character error rate of two strings, spaces included, compared by code point (normalize them first). */
 export function characterErrorRate(
 	reference: string,
 	hypothesis: string,
-): AlignmentResult {
-	return alignAndScore(Array.from(reference), Array.from(hypothesis));
+): ErrorRate {
+	const counts = countErrors(Array.from(reference), Array.from(hypothesis));
+	return { ...counts, wer: errorRate(counts) };
 }
 
 /** Corpus-level rate: sums the counts of every utterance, so long utterances weigh more. */
