@@ -150,16 +150,19 @@ export function openMicrophone(
 				queue.push(chunk);
 		});
 		proc.stderr.on("data", (text: Buffer) => {
-			stderr += text.toString();
+			// Only the last line is reported; a long capture may print many.
+			stderr = (stderr + text.toString()).slice(-4096);
 		});
-		proc.on("error", (error) => {
-			failures.push(`${recorder.tool}: ${error.message}`);
-		});
-		proc.on("close", (code, signal) => {
-			if (closed || (code === 0 && heard)) return queue.end();
-			const line =
-				stderr.trim().split("\n").pop() ||
-				(signal ? `killed by ${signal}` : `exit code ${code}`);
+		let finished = false;
+		// A spawn failure reports through "error", and "close" may or may not follow.
+		const finish = (problem: string | undefined): void => {
+			if (finished) return;
+			finished = true;
+			if (closed || (!problem && heard)) {
+				queue.end();
+				return;
+			}
+			const line = problem ?? "exited without delivering audio";
 			// arecord already starts its messages with its name.
 			const said = line.startsWith(`${recorder.tool}:`)
 				? line
@@ -168,6 +171,12 @@ export function openMicrophone(
 			if (heard)
 				queue.fail(new MicrophoneError(`microphone capture stopped: ${said}`));
 			else start(index + 1);
+		};
+		proc.on("error", (error) => finish(error.message));
+		proc.on("close", (code, signal) => {
+			if (code === 0) return finish(undefined);
+			const last = stderr.trim().split("\n").pop();
+			finish(last || (signal ? `killed by ${signal}` : `exit code ${code}`));
 		});
 	};
 	start(0);
