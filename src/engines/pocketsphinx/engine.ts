@@ -19,6 +19,8 @@ const SAMPLE_RATE = 16000;
 const SAMPLES_PER_FRAME = 160;
 /** PocketSphinx's -vad_startspeech default: speech frames needed before the VAD says speech. */
 const VAD_START_FRAMES = 10;
+/** Room for the cepstral vector (13 for the en-us model). */
+const CMN_MAX_LENGTH = 64;
 /** Idle decoders kept per configuration for reuse; more are freed. */
 const MAX_IDLE_DECODERS = 8;
 
@@ -40,7 +42,7 @@ class PocketSphinxEngine implements Engine {
 	readonly name = "pocketsphinx";
 	readonly sampleRate = SAMPLE_RATE;
 	/** Decoders are expensive to load (~0.4 s), so they are pooled per VAD setting. */
-	private readonly idle = new Map<number, unknown[]>();
+	private readonly idle = new Map<number, Decoder[]>();
 	private closed = false;
 
 	constructor(
@@ -54,21 +56,24 @@ class PocketSphinxEngine implements Engine {
 		const decoder =
 			this.idle.get(postSpeechFrames)?.pop() ??
 			(await this.createDecoder(postSpeechFrames));
-		this.native.ps_start_stream(decoder);
-		this.native.ps_start_utt(decoder);
-		return new PocketSphinxStream(this.native, decoder, (d) =>
-			this.release(postSpeechFrames, d),
+		// Live CMN adapts to each utterance; a reused decoder starts from the model's initial
+		// means again, so a session's result does not depend on the sessions before it.
+		this.native.cmn_live_set(this.cmnOf(decoder.handle), decoder.initialCmn);
+		this.native.ps_start_stream(decoder.handle);
+		this.native.ps_start_utt(decoder.handle);
+		return new PocketSphinxStream(this.native, decoder.handle, () =>
+			this.release(postSpeechFrames, decoder),
 		);
 	}
 
 	async close(): Promise<void> {
 		this.closed = true;
 		for (const decoders of this.idle.values())
-			for (const d of decoders) this.native.ps_free(d);
+			for (const d of decoders) this.native.ps_free(d.handle);
 		this.idle.clear();
 	}
 
-	private async createDecoder(postSpeechFrames: number): Promise<unknown> {
+	private async createDecoder(postSpeechFrames: number): Promise<Decoder> {
 		const argv = [
 			"-hmm",
 			this.model.acousticModel,
@@ -94,18 +99,31 @@ class PocketSphinxEngine implements Engine {
 			throw new Error(
 				`PocketSphinx could not load the model in ${this.model.acousticModel}`,
 			);
-		return decoder;
+		const initialCmn = new Float32Array(CMN_MAX_LENGTH);
+		this.native.cmn_live_get(this.cmnOf(decoder), initialCmn);
+		return { handle: decoder, initialCmn };
 	}
 
-	private release(postSpeechFrames: number, decoder: unknown): void {
+	private cmnOf(decoder: unknown): unknown {
+		return this.native.cmnOf(this.native.ps_get_feat(decoder));
+	}
+
+	private release(postSpeechFrames: number, decoder: Decoder): void {
 		const list = this.idle.get(postSpeechFrames) ?? [];
 		if (this.closed || list.length >= MAX_IDLE_DECODERS) {
-			this.native.ps_free(decoder);
+			this.native.ps_free(decoder.handle);
 			return;
 		}
 		list.push(decoder);
 		this.idle.set(postSpeechFrames, list);
 	}
+}
+
+interface Decoder {
+	/** The native `ps_decoder_t`. */
+	handle: unknown;
+	/** The CMN means the model starts with. */
+	initialCmn: Float32Array;
 }
 
 class PocketSphinxStream implements EngineStream {
@@ -117,7 +135,7 @@ class PocketSphinxStream implements EngineStream {
 	constructor(
 		private readonly native: PocketSphinxNative,
 		private readonly decoder: unknown,
-		private readonly release: (decoder: unknown) => void,
+		private readonly release: () => void,
 	) {}
 
 	async write(samples: Float32Array): Promise<StreamUpdate> {
@@ -163,7 +181,7 @@ class PocketSphinxStream implements EngineStream {
 		if (this.closed) return;
 		this.closed = true;
 		await callAsync(this.native.ps_end_utt, this.decoder);
-		this.release(this.decoder);
+		this.release();
 	}
 
 	/** Ends the utterance, reads its words, and opens the next one. */

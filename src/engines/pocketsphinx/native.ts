@@ -38,6 +38,11 @@ export interface PocketSphinxNative {
 	ps_seg_frames(seg: unknown, start: number[], end: number[]): void;
 	ps_seg_prob(seg: unknown, ascr: null, lscr: null, lback: null): number;
 	logmath_exp(logmath: unknown, logProb: number): number;
+	ps_get_feat(decoder: unknown): unknown;
+	cmn_live_get(cmn: unknown, vec: Float32Array): void;
+	cmn_live_set(cmn: unknown, vec: Float32Array): void;
+	/** The `cmn_struct` member of sphinxbase's `feat_t`. */
+	cmnOf(feat: unknown): unknown;
 }
 
 type AsyncFn<A extends unknown[], R> = ((...args: A) => R) & {
@@ -71,6 +76,25 @@ export function loadPocketSphinx(): PocketSphinxNative {
 			"PocketSphinx is not installed: run `sudo apt-get install libpocketsphinx3 pocketsphinx-en-us`",
 		);
 	}
+	// The head of sphinxbase 5prealpha's `feat_t` (feat.h), up to the CMN state it points to.
+	const featHead = koffi.struct("earshot_feat_head", {
+		refcount: "int",
+		name: "void *",
+		cepsize: "int32_t",
+		n_stream: "int32_t",
+		stream_len: "void *",
+		window_size: "int32_t",
+		n_sv: "int32_t",
+		sv_len: "void *",
+		subvecs: "void *",
+		sv_buf: "void *",
+		sv_dim: "int32_t",
+		cmn: "int",
+		varnorm: "int32_t",
+		agc: "int",
+		compute_feat: "void *",
+		cmn_struct: "void *",
+	});
 	loaded = {
 		ps_args: ps.func("void *ps_args(void)"),
 		cmd_ln_parse_r: sb.func(
@@ -99,6 +123,11 @@ export function loadPocketSphinx(): PocketSphinxNative {
 			"int32_t ps_seg_prob(void *seg, int32_t *ascr, int32_t *lscr, int32_t *lback)",
 		),
 		logmath_exp: sb.func("double logmath_exp(void *lmath, int32_t logb_p)"),
+		ps_get_feat: ps.func("void *ps_get_feat(void *ps)"),
+		cmn_live_get: sb.func("void cmn_live_get(void *cmn, _Out_ float *vec)"),
+		cmn_live_set: sb.func("void cmn_live_set(void *cmn, const float *vec)"),
+		cmnOf: (feat: unknown) =>
+			(koffi.decode(feat, featHead) as { cmn_struct: unknown }).cmn_struct,
 	} as unknown as PocketSphinxNative;
 	return loaded;
 }
