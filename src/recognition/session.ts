@@ -41,6 +41,7 @@ export class RecognitionSession {
 	private phraseOpen = false;
 	private phraseStart = 0;
 	private lastPartial = "";
+	/** Words were heard: a NoMatch segment (noise) does not end the initial silence. */
 	private heardSpeech = false;
 	private initialSilenceReported = false;
 	private source: AudioSource | undefined;
@@ -166,6 +167,7 @@ export class RecognitionSession {
 			update.partial.text !== this.lastPartial
 		) {
 			this.lastPartial = update.partial.text;
+			this.heardSpeech = true;
 			this.emit({
 				type: "recognizing",
 				phrase: this.phrase(update.partial, this.phraseStart, this.samples),
@@ -175,6 +177,7 @@ export class RecognitionSession {
 		if (
 			initialSilenceTimeoutMs &&
 			!this.heardSpeech &&
+			!this.phraseOpen &&
 			!this.initialSilenceReported &&
 			this.samples >= this.msToSamples(initialSilenceTimeoutMs)
 		) {
@@ -191,7 +194,6 @@ export class RecognitionSession {
 
 	private openPhrase(startSample: number): void {
 		this.phraseOpen = true;
-		this.heardSpeech = true;
 		this.phraseStart = startSample;
 		this.lastPartial = "";
 		this.emit({ type: "speechStartDetected", offset: this.ticks(startSample) });
@@ -200,6 +202,7 @@ export class RecognitionSession {
 	private endPhrase(segment: EndedSegment): void {
 		if (!this.phraseOpen) this.openPhrase(segment.startSample);
 		this.phraseOpen = false;
+		if (segment.result) this.heardSpeech = true;
 		const start = Math.min(segment.startSample, this.phraseStart);
 		this.emit({
 			type: "speechEndDetected",

@@ -237,11 +237,11 @@ class PocketSphinxStream implements EngineStream {
 	}
 }
 
+/** Inverse of the decoders' `int16 / 32768`, so 16-bit input reaches the engine bit-exact. */
 function toInt16(samples: Float32Array): Int16Array {
 	const out = new Int16Array(samples.length);
 	for (let i = 0; i < samples.length; i++) {
-		const s = samples[i];
-		out[i] = s >= 1 ? 32767 : s <= -1 ? -32768 : Math.round(s * 32767);
+		out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768)));
 	}
 	return out;
 }
