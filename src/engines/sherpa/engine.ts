@@ -1,0 +1,281 @@
+import { readdirSync } from "node:fs";
+import { basename } from "node:path";
+import { Worker } from "node:worker_threads";
+import type {
+	EndedSegment,
+	Engine,
+	EngineStream,
+	StreamOptions,
+	StreamUpdate,
+} from "../engine.js";
+import {
+	SHERPA_SAMPLE_RATE,
+	type SherpaConfigOptions,
+	type SherpaModel,
+	type SherpaModelFiles,
+	type SherpaModelKind,
+	sherpaConfigFor,
+	supportsHotwords,
+	type VadOptions,
+} from "./config.js";
+import type {
+	WorkerReady,
+	WorkerReply,
+	WorkerRequest,
+	WorkerSetup,
+} from "./protocol.js";
+
+export interface SherpaEngineOptions extends SherpaConfigOptions {
+	/** Silero VAD, required by offline models (whisper, moonshine, parakeet, sense-voice, NeMo CTC). */
+	vad?: VadOptions;
+	/** The segmentation silence the first recognizer of a streaming model is loaded with. Default 500. */
+	segmentationSilenceMs?: number;
+}
+
+type WorkerRequestBody = WorkerRequest extends infer R
+	? R extends WorkerRequest
+		? Omit<R, "seq">
+		: never
+	: never;
+
+/** A request/reply channel to the decoding worker. */
+class WorkerChannel {
+	private seq = 0;
+	private readonly pending = new Map<
+		number,
+		{ resolve: (v: unknown) => void; reject: (e: Error) => void }
+	>();
+	private failure: Error | undefined;
+
+	constructor(private readonly worker: Worker) {
+		worker.on("message", (reply: WorkerReply) => {
+			const waiter = this.pending.get(reply.seq);
+			if (!waiter) return;
+			this.pending.delete(reply.seq);
+			if (reply.ok) waiter.resolve(reply.value);
+			else waiter.reject(new Error(reply.error));
+		});
+		const fail = (error: Error) => {
+			this.failure = error;
+			for (const waiter of this.pending.values()) waiter.reject(error);
+			this.pending.clear();
+		};
+		worker.on("error", fail);
+		worker.on("exit", (code) =>
+			fail(new Error(`sherpa decoding worker exited (code ${code})`)),
+		);
+	}
+
+	request<T>(
+		body: WorkerRequestBody,
+		transfer: ArrayBuffer[] = [],
+	): Promise<T> {
+		if (this.failure) return Promise.reject(this.failure);
+		const seq = this.seq++;
+		return new Promise<T>((resolve, reject) => {
+			this.pending.set(seq, {
+				resolve: resolve as (v: unknown) => void,
+				reject,
+			});
+			this.worker.postMessage({ ...body, seq }, transfer);
+		});
+	}
+}
+
+/**
+ * The worker's entry. From TypeScript sources (tests, tsx) the worker must register tsx
+ * itself: loader hooks given with `--import` do not reach worker threads on Node 20.
+ */
+function startWorker(setup: WorkerSetup): Worker {
+	const extension = import.meta.url.slice(import.meta.url.lastIndexOf("."));
+	const entry = new URL(`./worker${extension}`, import.meta.url);
+	if (extension !== ".ts") return new Worker(entry, { workerData: setup });
+	const tsx = import.meta.resolve("tsx/esm/api");
+	const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(entry.href)}))`;
+	return new Worker(bootstrap, { eval: true, workerData: setup });
+}
+
+function waitReady(worker: Worker): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const onExit = (code: number) =>
+			reject(
+				new Error(
+					`sherpa decoding worker exited (code ${code}) before loading`,
+				),
+			);
+		worker.once("error", reject);
+		worker.once("exit", onExit);
+		worker.once("message", (message: WorkerReady) => {
+			worker.off("error", reject);
+			worker.off("exit", onExit);
+			if (message.ready) resolve();
+			else
+				reject(
+					new Error(`sherpa-onnx could not load the model: ${message.error}`),
+				);
+		});
+	});
+}
+
+class SherpaStream implements EngineStream {
+	private closed = false;
+
+	constructor(
+		private readonly channel: WorkerChannel,
+		private readonly id: number,
+		private readonly onClose: () => void,
+	) {}
+
+	write(samples: Float32Array): Promise<StreamUpdate> {
+		// A copy: the caller may reuse its buffer, and the copy can be moved rather than cloned.
+		const copy = samples.slice();
+		return this.channel.request(
+			{ op: "write", stream: this.id, samples: copy },
+			[copy.buffer as ArrayBuffer],
+		);
+	}
+
+	finalize(): Promise<EndedSegment | null> {
+		return this.channel.request({ op: "finalize", stream: this.id });
+	}
+
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		await this.channel.request({ op: "close", stream: this.id });
+		this.onClose();
+	}
+}
+
+class SherpaEngine implements Engine {
+	readonly sampleRate = SHERPA_SAMPLE_RATE;
+	private nextStream = 0;
+	private readonly open = new Set<number>();
+
+	constructor(
+		readonly name: string,
+		private readonly worker: Worker,
+		private readonly channel: WorkerChannel,
+	) {}
+
+	async openStream(options: StreamOptions): Promise<EngineStream> {
+		const id = this.nextStream++;
+		await this.channel.request({
+			op: "open",
+			stream: id,
+			segmentationSilenceMs: options.segmentationSilenceMs,
+			phrases: options.phrases ?? [],
+		});
+		this.open.add(id);
+		return new SherpaStream(this.channel, id, () => this.open.delete(id));
+	}
+
+	async close(): Promise<void> {
+		if (this.open.size > 0)
+			throw new Error(
+				`close the ${this.open.size} open sherpa stream(s) first`,
+			);
+		await this.worker.terminate();
+	}
+}
+
+/**
+ * Loads a sherpa-onnx model on its own decoding thread. `model` is a descriptor (as the
+ * model registry gives) or a directory whose kind and files are guessed from its file names.
+ */
+export async function createSherpaEngine(
+	model: SherpaModel | string,
+	options: SherpaEngineOptions = {},
+): Promise<Engine> {
+	const descriptor =
+		typeof model === "string" ? detectSherpaModel(model) : model;
+	const config = sherpaConfigFor(descriptor, options);
+	const segmentationSilenceMs = options.segmentationSilenceMs ?? 500;
+	let setup: WorkerSetup;
+	if (config.streaming) {
+		setup = {
+			streaming: true,
+			recognizer: config.recognizer,
+			sampleRate: SHERPA_SAMPLE_RATE,
+			segmentationSilenceMs,
+		};
+	} else {
+		if (!options.vad)
+			throw new Error(
+				`${descriptor.kind} models run behind Silero VAD: pass options.vad.model`,
+			);
+		setup = {
+			streaming: false,
+			recognizer: config.recognizer,
+			vad: options.vad,
+			sampleRate: SHERPA_SAMPLE_RATE,
+			hotwords:
+				supportsHotwords(descriptor) &&
+				config.recognizer.decodingMethod === "modified_beam_search",
+		};
+	}
+	const worker = startWorker(setup);
+	try {
+		await waitReady(worker);
+	} catch (error) {
+		await worker.terminate();
+		throw error;
+	}
+	return new SherpaEngine(
+		`sherpa-onnx:${descriptor.kind}:${basename(descriptor.dir)}`,
+		worker,
+		new WorkerChannel(worker),
+	);
+}
+
+/**
+ * Guesses kind and files from an unpacked sherpa-onnx release directory: transducers by
+ * encoder/decoder/joiner (streaming when the name says so), moonshine by its preprocessor,
+ * whisper and sense-voice by name, else a single-file CTC model. int8 files win when both exist.
+ */
+export function detectSherpaModel(dir: string): SherpaModel {
+	const names = readdirSync(dir).sort(
+		(a, b) => Number(b.includes("int8")) - Number(a.includes("int8")),
+	);
+	const find = (pattern: RegExp) => names.find((n) => pattern.test(n));
+	const tokens = find(/tokens\.txt$/);
+	if (!tokens)
+		throw new Error(`${dir} has no tokens.txt: not a sherpa-onnx model`);
+	const name = basename(dir).toLowerCase();
+	const streaming = /streaming|online/.test(name);
+	const files: SherpaModelFiles = { tokens };
+	const bpeVocab = find(/bpe\.vocab$/);
+	if (bpeVocab) files.bpeVocab = bpeVocab;
+	let kind: SherpaModelKind;
+	const encoder = find(/encoder.*\.onnx$/);
+	const decoder = find(/decoder.*\.onnx$/);
+	const joiner = find(/joiner.*\.onnx$/);
+	const preprocessor = find(/^preprocess.*\.onnx$/);
+	if (preprocessor) {
+		kind = "moonshine";
+		Object.assign(files, {
+			preprocessor,
+			encoder: find(/^encode.*\.onnx$/),
+			uncachedDecoder: find(/^uncached_decode.*\.onnx$/),
+			cachedDecoder: find(/^cached_decode.*\.onnx$/),
+		});
+	} else if (encoder && decoder && joiner) {
+		kind = streaming ? "streaming-transducer" : "nemo-transducer";
+		Object.assign(files, { encoder, decoder, joiner });
+	} else if (encoder && decoder && name.includes("whisper")) {
+		kind = "whisper";
+		Object.assign(files, { encoder, decoder });
+	} else {
+		const single = find(/\.onnx$/);
+		if (!single) throw new Error(`${dir} has no .onnx model`);
+		files.model = single;
+		if (name.includes("sense-voice") || name.includes("sense_voice"))
+			kind = "sense-voice";
+		else if (streaming)
+			kind = name.includes("nemo")
+				? "streaming-nemo-ctc"
+				: "streaming-zipformer2-ctc";
+		else kind = "nemo-ctc";
+	}
+	return { kind, dir, files };
+}

@@ -1,0 +1,498 @@
+/**
+ * The decoding thread of one sherpa engine. It owns the recognizer and every stream opened on
+ * it, so the event loop of the main thread never runs a model. Streaming models decode
+ * synchronously here, batched across the streams that have audio waiting; offline models
+ * decode with `decodeAsync` on libuv's pool, so their streams run in parallel.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import sherpa from "sherpa-onnx-node";
+import type { EndedSegment, Hypothesis, StreamUpdate } from "../engine.js";
+import {
+	endpointRules,
+	hotwordsText,
+	VAD_WINDOW,
+	vadConfigFor,
+} from "./config.js";
+import type {
+	WorkerReady,
+	WorkerReply,
+	WorkerRequest,
+	WorkerSetup,
+} from "./protocol.js";
+import { toHypothesis } from "./results.js";
+
+const setup = workerData as WorkerSetup;
+const port = parentPort as NonNullable<typeof parentPort>;
+const sampleRate = setup.sampleRate;
+
+/** Streaming models take audio in pieces this long, so endpoints fall between pieces. */
+const ONLINE_PIECE = sampleRate / 10;
+/** Silence fed after the last audio so the model's right context sees the end. */
+const TAIL_PADDING = Math.round(sampleRate * 0.8);
+/** Offline partials re-decode the open segment after this much new audio. */
+const PARTIAL_INTERVAL = Math.round(sampleRate * 0.3);
+
+/**
+ * Online recognizers by endpoint rules and hotwords: the addon sets both per recognizer, not
+ * per stream, so a stream with other settings loads its own copy of the model.
+ */
+const onlineRecognizers = new Map<string, sherpa.OnlineRecognizer>();
+
+function onlineRecognizerFor(
+	segmentationSilenceMs: number,
+	phrases: readonly string[],
+): sherpa.OnlineRecognizer {
+	if (!setup.streaming) throw new Error("not a streaming engine");
+	const base = setup.recognizer;
+	const hotwords =
+		base.decodingMethod === "modified_beam_search" ? phrases : [];
+	const key = JSON.stringify([segmentationSilenceMs, hotwords]);
+	let recognizer = onlineRecognizers.get(key);
+	if (!recognizer) {
+		const text = hotwordsText(hotwords, "\n");
+		recognizer = new sherpa.OnlineRecognizer({
+			...base,
+			...endpointRules(segmentationSilenceMs),
+			...(text
+				? { hotwordsBuf: text, hotwordsBufSize: Buffer.byteLength(text) }
+				: {}),
+		});
+		onlineRecognizers.set(key, recognizer);
+	}
+	return recognizer;
+}
+
+class OnlineSession {
+	private stream: sherpa.OnlineStream;
+	/** The session sample at which the current sherpa stream began. */
+	private origin = 0;
+	/** Samples written so far. */
+	private fed = 0;
+
+	constructor(readonly recognizer: sherpa.OnlineRecognizer) {
+		this.stream = recognizer.createStream();
+	}
+
+	get sherpaStream(): sherpa.OnlineStream {
+		return this.stream;
+	}
+
+	accept(samples: Float32Array): void {
+		this.stream.acceptWaveform({ samples, sampleRate });
+		this.fed += samples.length;
+	}
+
+	private current(): { hypothesis: Hypothesis | null; segmentStart: number } {
+		const result = this.recognizer.getResult(this.stream);
+		const segmentStart =
+			this.origin + Math.round(result.start_time * sampleRate);
+		const hypothesis = toHypothesis(
+			{
+				text: result.text,
+				tokens: result.tokens,
+				timestamps: result.timestamps,
+				logProbs: result.ys_probs,
+			},
+			{ sampleRate, originSample: segmentStart, endSample: this.fed },
+		);
+		return { hypothesis, segmentStart };
+	}
+
+	private ended(hypothesis: Hypothesis, segmentStart: number): EndedSegment {
+		const first = hypothesis.words[0];
+		const last = hypothesis.words.at(-1);
+		return {
+			startSample: first?.startSample ?? segmentStart,
+			endSample: last?.endSample ?? this.fed,
+			result: hypothesis,
+		};
+	}
+
+	/** The segment that an endpoint just closed; null when none fired or nothing was said (rule 1). */
+	takeEndpoint(): EndedSegment | null {
+		if (!this.recognizer.isEndpoint(this.stream)) return null;
+		const { hypothesis, segmentStart } = this.current();
+		this.recognizer.reset(this.stream);
+		return hypothesis ? this.ended(hypothesis, segmentStart) : null;
+	}
+
+	update(ended: EndedSegment[]): StreamUpdate {
+		const { hypothesis } = this.current();
+		const first = hypothesis?.words[0];
+		return {
+			inSpeech: hypothesis !== null,
+			...(hypothesis
+				? { partial: hypothesis, speechStartSample: first?.startSample }
+				: {}),
+			ended,
+		};
+	}
+
+	/** Ends the stream with tail padding, then starts a fresh one at the current sample. */
+	finalize(): EndedSegment | null {
+		this.stream.acceptWaveform({
+			samples: new Float32Array(TAIL_PADDING),
+			sampleRate,
+		});
+		this.stream.inputFinished();
+		while (this.recognizer.isReady(this.stream))
+			this.recognizer.decode(this.stream);
+		const { hypothesis, segmentStart } = this.current();
+		this.stream = this.recognizer.createStream();
+		this.origin = this.fed;
+		return hypothesis ? this.ended(hypothesis, segmentStart) : null;
+	}
+}
+
+interface OnlineJob {
+	session: OnlineSession;
+	pieces: Float32Array[];
+	ended: EndedSegment[];
+	resolve: (update: StreamUpdate) => void;
+	reject: (error: unknown) => void;
+}
+
+const onlineJobs: OnlineJob[] = [];
+let drainScheduled = false;
+
+/**
+ * Decodes every waiting write in lockstep, one piece per stream per round, so streams of one
+ * recognizer that are ready together decode as one batch.
+ */
+function drainOnline(): void {
+	drainScheduled = false;
+	const jobs = onlineJobs.splice(0);
+	try {
+		for (
+			let active = jobs;
+			active.length > 0;
+			active = jobs.filter((j) => j.pieces.length > 0)
+		) {
+			for (const job of active)
+				job.session.accept(job.pieces.shift() as Float32Array);
+			const byRecognizer = new Map<sherpa.OnlineRecognizer, OnlineJob[]>();
+			for (const job of active) {
+				const group = byRecognizer.get(job.session.recognizer) ?? [];
+				group.push(job);
+				byRecognizer.set(job.session.recognizer, group);
+			}
+			for (const [recognizer, group] of byRecognizer) {
+				let ready = group.filter((j) =>
+					recognizer.isReady(j.session.sherpaStream),
+				);
+				while (ready.length > 0) {
+					recognizer.decodeStreams(ready.map((j) => j.session.sherpaStream));
+					ready = ready.filter((j) =>
+						recognizer.isReady(j.session.sherpaStream),
+					);
+				}
+			}
+			for (const job of active) {
+				const ended = job.session.takeEndpoint();
+				if (ended) job.ended.push(ended);
+			}
+		}
+		for (const job of jobs) job.resolve(job.session.update(job.ended));
+	} catch (error) {
+		for (const job of jobs) job.reject(error);
+	}
+}
+
+function writeOnline(
+	session: OnlineSession,
+	samples: Float32Array,
+): Promise<StreamUpdate> {
+	const pieces: Float32Array[] = [];
+	for (let i = 0; i < samples.length; i += ONLINE_PIECE)
+		pieces.push(samples.subarray(i, i + ONLINE_PIECE));
+	return new Promise((resolve, reject) => {
+		onlineJobs.push({ session, pieces, ended: [], resolve, reject });
+		if (!drainScheduled) {
+			drainScheduled = true;
+			setImmediate(drainOnline);
+		}
+	});
+}
+
+class OfflineSession {
+	private readonly vad: sherpa.Vad;
+	private readonly minSpeechSamples: number;
+	/** The session sample that the detector counts as its sample 0 (it restarts after a finalize). */
+	private vadOrigin = 0;
+	private total = 0;
+	/** Recent audio, from `bufferStart`, to re-decode the open segment. */
+	private buffer = new Float32Array(sampleRate * 4);
+	private bufferLength = 0;
+	private bufferStart = 0;
+	/** Where the open segment's speech began, by the detector's rule; undefined when none is open. */
+	private openStart: number | undefined;
+	private lastPartialAt = 0;
+
+	constructor(
+		private readonly recognizer: sherpa.OfflineRecognizer,
+		segmentationSilenceMs: number,
+		private readonly hotwords: string | undefined,
+	) {
+		if (setup.streaming) throw new Error("not an offline engine");
+		const config = vadConfigFor(setup.vad, segmentationSilenceMs);
+		this.vad = new sherpa.Vad(config, 60);
+		this.minSpeechSamples = Math.round(
+			(config.sileroVad?.minSpeechDuration ?? 0) * sampleRate,
+		);
+	}
+
+	private append(samples: Float32Array): void {
+		if (this.bufferLength + samples.length > this.buffer.length) {
+			const grown = new Float32Array(
+				Math.max(this.buffer.length * 2, this.bufferLength + samples.length),
+			);
+			grown.set(this.buffer.subarray(0, this.bufferLength));
+			this.buffer = grown;
+		}
+		this.buffer.set(samples, this.bufferLength);
+		this.bufferLength += samples.length;
+	}
+
+	/** Drops buffered audio before `sample`, which no later decode needs. */
+	private trimBefore(sample: number): void {
+		const drop = Math.min(
+			this.bufferLength,
+			Math.max(0, sample - this.bufferStart),
+		);
+		if (drop === 0) return;
+		this.buffer.copyWithin(0, drop, this.bufferLength);
+		this.bufferLength -= drop;
+		this.bufferStart += drop;
+	}
+
+	private slice(from: number, to: number): Float32Array {
+		return this.buffer.slice(
+			Math.max(0, from - this.bufferStart),
+			to - this.bufferStart,
+		);
+	}
+
+	private async decode(
+		samples: Float32Array,
+		originSample: number,
+	): Promise<Hypothesis | null> {
+		const stream = this.hotwords
+			? this.recognizer.createStream(this.hotwords)
+			: this.recognizer.createStream();
+		stream.acceptWaveform({ samples, sampleRate });
+		const r = await this.recognizer.decodeAsync(stream);
+		return toHypothesis(
+			{
+				text: r.text,
+				tokens: r.tokens,
+				timestamps: r.timestamps,
+				durations: r.durations,
+				logProbs: r.ys_log_probs,
+			},
+			{ sampleRate, originSample, endSample: originSample + samples.length },
+		);
+	}
+
+	private popSegments(): sherpa.SpeechSegment[] {
+		const segments: sherpa.SpeechSegment[] = [];
+		while (!this.vad.isEmpty()) {
+			const segment = this.vad.front(false);
+			segments.push({
+				start: this.vadOrigin + segment.start,
+				samples: segment.samples,
+			});
+			this.vad.pop();
+		}
+		return segments;
+	}
+
+	private async decodeSegments(
+		segments: sherpa.SpeechSegment[],
+	): Promise<EndedSegment[]> {
+		const ended: EndedSegment[] = [];
+		for (const { start, samples } of segments) {
+			ended.push({
+				startSample: start,
+				endSample: start + samples.length,
+				result: await this.decode(samples, start),
+			});
+		}
+		return ended;
+	}
+
+	async write(samples: Float32Array): Promise<StreamUpdate> {
+		this.append(samples);
+		const segments: sherpa.SpeechSegment[] = [];
+		// Window by window, to see where speech is first detected: the detector itself starts
+		// the segment two windows and the minimum speech duration before that point.
+		for (let i = 0; i < samples.length; i += VAD_WINDOW) {
+			const window = samples.subarray(i, i + VAD_WINDOW);
+			this.vad.acceptWaveform(window);
+			this.total += window.length;
+			const popped = this.popSegments();
+			if (popped.length > 0) {
+				segments.push(...popped);
+				this.openStart = undefined;
+			}
+			if (this.vad.isDetected() && this.openStart === undefined) {
+				const last = segments.at(-1);
+				const lastEnd = last ? last.start + last.samples.length : 0;
+				this.openStart = Math.max(
+					lastEnd,
+					this.bufferStart,
+					this.total - 2 * VAD_WINDOW - this.minSpeechSamples,
+				);
+				this.lastPartialAt = this.total;
+			}
+		}
+		const ended = await this.decodeSegments(segments);
+
+		let partial: Hypothesis | null = null;
+		if (
+			this.openStart !== undefined &&
+			this.total - this.lastPartialAt >= PARTIAL_INTERVAL
+		) {
+			this.lastPartialAt = this.total;
+			partial = await this.decode(
+				this.slice(this.openStart, this.total),
+				this.openStart,
+			);
+		}
+		this.trimBefore(
+			this.openStart ?? this.total - 2 * VAD_WINDOW - this.minSpeechSamples,
+		);
+		return {
+			inSpeech: this.openStart !== undefined,
+			...(this.openStart !== undefined
+				? { speechStartSample: this.openStart }
+				: {}),
+			...(partial ? { partial } : {}),
+			ended,
+		};
+	}
+
+	/**
+	 * Flushes the detector and decodes what was open as one segment; the detector restarts.
+	 * Where the flush gives nothing though speech was detected (a segment shorter than the
+	 * detector keeps), the buffered audio since speech began is the segment.
+	 */
+	async finalize(): Promise<EndedSegment | null> {
+		this.vad.flush();
+		const segments = this.popSegments();
+		if (segments.length === 0 && this.openStart !== undefined) {
+			segments.push({
+				start: this.openStart,
+				samples: this.slice(this.openStart, this.total),
+			});
+		}
+		this.vad.reset();
+		this.vadOrigin = this.total;
+		this.openStart = undefined;
+		this.trimBefore(this.total);
+		if (segments.length === 0) return null;
+		const start = (segments[0] as sherpa.SpeechSegment).start;
+		const samples = new Float32Array(
+			segments.reduce((n, s) => n + s.samples.length, 0),
+		);
+		let at = 0;
+		for (const s of segments) {
+			samples.set(s.samples, at);
+			at += s.samples.length;
+		}
+		const [ended] = await this.decodeSegments([{ start, samples }]);
+		return ended ?? null;
+	}
+}
+
+type Session = { online: OnlineSession } | { offline: OfflineSession };
+
+const sessions = new Map<number, Session>();
+let offlineRecognizer: sherpa.OfflineRecognizer | undefined;
+
+function sessionOf(stream: number): Session {
+	const session = sessions.get(stream);
+	if (!session) throw new Error(`sherpa stream ${stream} is not open`);
+	return session;
+}
+
+async function handle(
+	request: WorkerRequest,
+): Promise<StreamUpdate | EndedSegment | null | undefined> {
+	switch (request.op) {
+		case "open": {
+			if (setup.streaming) {
+				const recognizer = onlineRecognizerFor(
+					request.segmentationSilenceMs,
+					request.phrases,
+				);
+				sessions.set(request.stream, { online: new OnlineSession(recognizer) });
+			} else {
+				const hotwords = setup.hotwords
+					? hotwordsText(request.phrases, "/")
+					: "";
+				const recognizer = offlineRecognizer as sherpa.OfflineRecognizer;
+				sessions.set(request.stream, {
+					offline: new OfflineSession(
+						recognizer,
+						request.segmentationSilenceMs,
+						hotwords || undefined,
+					),
+				});
+			}
+			return undefined;
+		}
+		case "write": {
+			const session = sessionOf(request.stream);
+			return "online" in session
+				? writeOnline(session.online, request.samples)
+				: session.offline.write(request.samples);
+		}
+		case "finalize": {
+			const session = sessionOf(request.stream);
+			return "online" in session
+				? session.online.finalize()
+				: session.offline.finalize();
+		}
+		case "close":
+			sessions.delete(request.stream);
+			return undefined;
+	}
+}
+
+async function start(): Promise<void> {
+	try {
+		if (setup.streaming) {
+			// Load now, so a bad model fails engine creation rather than the first stream.
+			onlineRecognizerFor(setup.segmentationSilenceMs, []);
+		} else {
+			offlineRecognizer = await sherpa.OfflineRecognizer.createAsync(
+				setup.recognizer,
+			);
+		}
+	} catch (error) {
+		port.postMessage({
+			ready: false,
+			error: String((error as Error)?.message ?? error),
+		} satisfies WorkerReady);
+		return;
+	}
+	port.on("message", (request: WorkerRequest) => {
+		handle(request).then(
+			(value) =>
+				port.postMessage({
+					seq: request.seq,
+					ok: true,
+					value,
+				} satisfies WorkerReply),
+			(error: unknown) =>
+				port.postMessage({
+					seq: request.seq,
+					ok: false,
+					error: String((error as Error)?.message ?? error),
+				} satisfies WorkerReply),
+		);
+	});
+	port.postMessage({ ready: true } satisfies WorkerReady);
+}
+
+void start();

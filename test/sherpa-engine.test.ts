@@ -1,0 +1,315 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import sherpa from "sherpa-onnx-node";
+import { createResampler } from "../src/audio/resample.js";
+import type {
+	EndedSegment,
+	Engine,
+	StreamUpdate,
+} from "../src/engines/engine.js";
+import {
+	createSherpaEngine,
+	offlineConfigFor,
+} from "../src/engines/sherpa/index.js";
+import {
+	writeOfflineNemoCtcModel,
+	writeStreamingNemoCtcModel,
+} from "./helpers/onnx-models.js";
+import { noSharedReason, sharedDir } from "./helpers/shared.js";
+
+const RATE = 16000;
+
+function tone(freq: number, seconds: number, amplitude = 0.3): Float32Array {
+	const out = new Float32Array(Math.round(seconds * RATE));
+	for (let i = 0; i < out.length; i++)
+		out[i] = amplitude * Math.sin((2 * Math.PI * freq * i) / RATE);
+	return out;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+	const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+	let at = 0;
+	for (const p of parts) {
+		out.set(p, at);
+		at += p.length;
+	}
+	return out;
+}
+
+type Event =
+	| { kind: "partial"; text: string; at: number }
+	| { kind: "ended"; segment: EndedSegment; at: number };
+
+/** Writes `samples` in `chunk`-sample pieces, then finalizes; returns every event in order. */
+async function run(
+	engine: Engine,
+	samples: Float32Array,
+	chunk: number,
+	segmentationSilenceMs = 500,
+) {
+	const stream = await engine.openStream({ segmentationSilenceMs });
+	const events: Event[] = [];
+	const updates: StreamUpdate[] = [];
+	for (let i = 0; i < samples.length; i += chunk) {
+		const update = await stream.write(samples.subarray(i, i + chunk));
+		updates.push(update);
+		const at = Math.min(samples.length, i + chunk);
+		for (const segment of update.ended)
+			events.push({ kind: "ended", segment, at });
+		if (update.partial)
+			events.push({ kind: "partial", text: update.partial.text, at });
+	}
+	const last = await stream.finalize();
+	if (last) events.push({ kind: "ended", segment: last, at: samples.length });
+	await stream.close();
+	return {
+		events,
+		updates,
+		ended: events.flatMap((e) => (e.kind === "ended" ? [e.segment] : [])),
+	};
+}
+
+const silence = (seconds: number) =>
+	new Float32Array(Math.round(seconds * RATE));
+/** 0.5 s silence, 0.5 s at 300 Hz ("lo"), 1 s silence, 0.5 s at 5 kHz ("hi"), 1 s silence. */
+const tones = concat([
+	silence(0.5),
+	tone(300, 0.5),
+	silence(1),
+	tone(5000, 0.5),
+	silence(1),
+]);
+
+describe("generated models through the native library", () => {
+	test("the offline NeMo CTC model maps tones to tokens with timestamps", async () => {
+		const model = writeOfflineNemoCtcModel();
+		const recognizer = new sherpa.OfflineRecognizer(
+			offlineConfigFor({
+				kind: "nemo-ctc",
+				dir: model.dir,
+				files: { model: "model.onnx", tokens: "tokens.txt" },
+			}),
+		);
+		const stream = recognizer.createStream();
+		stream.acceptWaveform({ samples: tones, sampleRate: RATE });
+		const result = await recognizer.decodeAsync(stream);
+		assert.equal(result.text.trim(), "lo hi");
+		assert.deepEqual(
+			result.timestamps.map((t) => Math.round(t * 10) / 10),
+			[0.5, 2],
+		);
+	});
+});
+
+describe("streaming engine (generated NeMo CTC)", () => {
+	let engine: Engine;
+	before(async () => {
+		const model = writeStreamingNemoCtcModel();
+		engine = await createSherpaEngine(
+			{
+				kind: "streaming-nemo-ctc",
+				dir: model.dir,
+				files: { model: "model.onnx", tokens: "tokens.txt" },
+			},
+			{ numThreads: 1 },
+		);
+	});
+	after(() => engine.close());
+
+	test("partials stream, endpoints end segments on the absolute clock", async () => {
+		assert.equal(engine.sampleRate, RATE);
+		const { events, ended, updates } = await run(engine, tones, 1600);
+		assert.deepEqual(
+			ended.map((s) => s.result?.text),
+			["lo", "hi"],
+		);
+		const [lo, hi] = ended as [EndedSegment, EndedSegment];
+		// Tones start at 0.5 s and 2 s; tokens land within one 40 ms output frame.
+		assert.ok(
+			Math.abs(lo.startSample - 0.5 * RATE) <= 0.05 * RATE,
+			`lo starts at ${lo.startSample}`,
+		);
+		assert.ok(
+			Math.abs(hi.startSample - 2 * RATE) <= 0.05 * RATE,
+			`hi starts at ${hi.startSample}`,
+		);
+		assert.ok(lo.endSample <= hi.startSample && hi.endSample <= tones.length);
+		assert.equal(lo.result?.words[0]?.word, "lo");
+		assert.equal(lo.result?.words[0]?.startSample, lo.startSample);
+		// Each segment's partial comes before its end.
+		const firstLoPartial = events.findIndex(
+			(e) => e.kind === "partial" && e.text === "lo",
+		);
+		const loEnd = events.findIndex((e) => e.kind === "ended");
+		assert.ok(firstLoPartial >= 0 && firstLoPartial < loEnd);
+		const speaking = updates.find((u) => u.inSpeech);
+		assert.ok(speaking?.speechStartSample !== undefined);
+		assert.ok(Math.abs(speaking.speechStartSample - 0.5 * RATE) <= 0.05 * RATE);
+		assert.equal(updates.at(-1)?.inSpeech, false);
+	});
+
+	test("finalize ends the open segment and the clock runs on", async () => {
+		const stream = await engine.openStream({ segmentationSilenceMs: 500 });
+		await stream.write(concat([silence(0.3), tone(300, 0.4)]));
+		const first = await stream.finalize();
+		assert.equal(first?.result?.text, "lo");
+		assert.equal(await stream.finalize(), null);
+		await stream.write(concat([silence(0.3), tone(5000, 0.4)]));
+		const second = await stream.finalize();
+		assert.equal(second?.result?.text, "hi");
+		// The second tone starts 0.7 + 0.3 s into the stream.
+		assert.ok(
+			Math.abs((second?.startSample ?? 0) - 1.0 * RATE) <= 0.05 * RATE,
+			`at ${second?.startSample}`,
+		);
+		await stream.close();
+	});
+
+	test("several streams decode together without blocking the event loop", async () => {
+		let ticks = 0;
+		const timer = setInterval(() => ticks++, 1);
+		const results = await Promise.all([
+			run(engine, tones, 3200),
+			run(engine, tones, 800),
+			run(engine, tones, 4000),
+		]);
+		clearInterval(timer);
+		for (const { ended } of results) {
+			assert.deepEqual(
+				ended.map((s) => s.result?.text),
+				["lo", "hi"],
+			);
+		}
+		assert.deepEqual(
+			results[0].ended.map((s) => s.startSample),
+			results[1].ended.map((s) => s.startSample),
+		);
+		assert.ok(ticks > 0);
+	});
+});
+
+const vadModel = sharedDir
+	? join(sharedDir, "models", "silero_vad.onnx")
+	: undefined;
+const harvard = sharedDir
+	? join(sharedDir, "audio", "speech", "harvard-list72-8k.wav")
+	: undefined;
+const noVad =
+	!vadModel || !existsSync(vadModel) || !harvard || !existsSync(harvard)
+		? noSharedReason
+		: false;
+
+describe("offline engine behind Silero VAD (generated NeMo CTC, real speech)", {
+	skip: noVad,
+}, () => {
+	let engine: Engine;
+	let speech: Float32Array;
+	before(async () => {
+		const model = writeOfflineNemoCtcModel();
+		engine = await createSherpaEngine(
+			{
+				kind: "nemo-ctc",
+				dir: model.dir,
+				files: { model: "model.onnx", tokens: "tokens.txt" },
+			},
+			{ numThreads: 1, vad: { model: vadModel as string } },
+		);
+		const wave = sherpa.readWave(harvard as string);
+		assert.equal(wave.sampleRate, 8000);
+		const resampler = createResampler(wave.sampleRate, RATE);
+		speech = concat([resampler.process(wave.samples), resampler.flush()]);
+	});
+	after(() => engine.close());
+
+	test("ten sentences give about ten segments, in order, inside the file", async () => {
+		const { ended, events } = await run(engine, speech, 1600, 500);
+		assert.ok(
+			ended.length >= 8 && ended.length <= 13,
+			`${ended.length} segments`,
+		);
+		let previousEnd = 0;
+		for (const segment of ended) {
+			assert.ok(
+				segment.startSample >= previousEnd,
+				"segments do not overlap and come in order",
+			);
+			assert.ok(segment.endSample > segment.startSample);
+			assert.ok(segment.endSample <= speech.length, "inside the file");
+			previousEnd = segment.endSample;
+			for (const word of segment.result?.words ?? []) {
+				assert.ok(
+					word.startSample >= segment.startSample &&
+						word.endSample <= segment.endSample,
+				);
+			}
+		}
+		// Sentences last seconds: the segments cover most of the file but not the pauses.
+		const covered = ended.reduce((n, s) => n + s.endSample - s.startSample, 0);
+		assert.ok(
+			covered > 0.5 * speech.length && covered < 0.95 * speech.length,
+			`covers ${covered / speech.length}`,
+		);
+		assert.ok(
+			ended.filter((s) => s.result !== null).length >= ended.length - 1,
+			"the toy model hears the speech",
+		);
+		// Every segment was preceded by a partial of its own (sentences are longer than 300 ms).
+		let partialsSinceEnd = 0;
+		for (const event of events) {
+			if (event.kind === "partial") partialsSinceEnd++;
+			else {
+				assert.ok(partialsSinceEnd > 0, "a partial before each ended segment");
+				partialsSinceEnd = 0;
+			}
+		}
+	});
+
+	test("chunking does not move boundaries; the sample clock is absolute", async () => {
+		const a = await run(engine, speech, 1600);
+		const b = await run(engine, speech, 4096);
+		assert.equal(a.ended.length, b.ended.length);
+		for (const [i, s] of a.ended.entries()) {
+			const t = b.ended[i] as EndedSegment;
+			// Speech is first seen per 32 ms VAD window, whatever the chunk size.
+			assert.ok(
+				Math.abs(s.startSample - t.startSample) <= 512,
+				`segment ${i} start`,
+			);
+			assert.ok(Math.abs(s.endSample - t.endSample) <= 512, `segment ${i} end`);
+		}
+		// Prefixing silence shifts every boundary by exactly that much.
+		const shift = 1 * RATE;
+		const c = await run(engine, concat([silence(1), speech]), 1600);
+		assert.equal(c.ended.length, a.ended.length);
+		for (const [i, s] of a.ended.entries()) {
+			assert.ok(
+				Math.abs(
+					(c.ended[i] as EndedSegment).startSample - shift - s.startSample,
+				) <= 512,
+			);
+		}
+	});
+
+	test("finalize flushes the open segment; the clock continues after it", async () => {
+		const stream = await engine.openStream({ segmentationSilenceMs: 500 });
+		const cut = Math.round(2 * RATE);
+		const firstSentence = speech.subarray(0, Math.round(2.6 * RATE));
+		await stream.write(firstSentence.subarray(0, cut));
+		const flushed = await stream.finalize();
+		assert.ok(flushed, "a segment was open");
+		assert.ok(flushed.endSample <= cut);
+		const rest = await stream.write(speech.subarray(cut, 6 * RATE));
+		const later = [...rest.ended, await stream.finalize()].filter(
+			(s): s is EndedSegment => s !== null,
+		);
+		assert.ok(later.length > 0);
+		assert.ok(
+			(later[0] as EndedSegment).startSample >= flushed.endSample,
+			"no time went backwards",
+		);
+		assert.ok((later.at(-1) as EndedSegment).endSample <= 6 * RATE);
+		await stream.close();
+	});
+});
