@@ -1,10 +1,11 @@
 /**
  * Tiny deterministic ONNX models that the real sherpa-onnx library accepts, for tests that
- * cannot download recognition weights. Each model maps log-mel energy to tokens with fixed
- * weights, so a known input gives a known token sequence:
- * - blank when the frame's mean log-mel energy is below `threshold`;
- * - "▁lo" when the energy is above it and the lower half of the mel bands is louder;
- * - "▁hi" when the upper half is louder.
+ * cannot download recognition weights. Each model maps log-mel energy to tokens without
+ * learned weights, so a known input gives a known token sequence (a 300 Hz tone "lo", a
+ * 5 kHz tone "hi"):
+ * - blank when no mel band's log energy reaches `threshold`;
+ * - "▁lo" when the loudest band is in the lower half of the mel bands;
+ * - "▁hi" when it is in the upper half.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,8 +21,9 @@ const INT64 = onnx.TensorProto.DataType.INT64;
 
 export const FEATURE_DIM = 80;
 export const TOKENS = ["<blk>", "▁lo", "▁hi"] as const;
-/** Mean log-mel energy above which a frame counts as sound; digital silence is about -23. */
+/** Log-mel energy a band must reach for a frame to count as sound; digital silence is about -23. */
 export const DEFAULT_THRESHOLD = -6;
+
 export interface TinyModelPaths {
 	dir: string;
 	model: string;
