@@ -91,11 +91,12 @@ describe("service messages", () => {
 				body: hypothesis,
 			},
 		);
-		const simple = phraseBody("simple", {
-			text: "Hello.",
-			offset: 10,
-			duration: 20,
-		});
+		const raw = { profanity: "Raw", dictation: false } as const;
+		const simple = phraseBody(
+			"simple",
+			{ text: "Hello.", offset: 10, duration: 20, words: [], confidence: 1 },
+			raw,
+		);
 		assert.deepEqual(simple, {
 			RecognitionStatus: "Success",
 			Offset: 10,
@@ -110,14 +111,17 @@ describe("service messages", () => {
 				body: simple,
 			},
 		);
-		const detailed = phraseBody("detailed", {
-			text: "Twenty one.",
-			lexical: "twenty one",
-			offset: 10,
-			duration: 20,
-			confidence: 0.5,
-			words: [{ word: "twenty", offset: 10, duration: 8 }],
-		});
+		const detailed = phraseBody(
+			"detailed",
+			{
+				text: "twenty one",
+				offset: 10,
+				duration: 20,
+				confidence: 0.5,
+				words: [{ word: "twenty", offset: 10, duration: 8, confidence: 1 }],
+			},
+			raw,
+		);
 		assert.deepEqual(detailed.NBest, [
 			{
 				Confidence: 0.5,
@@ -125,7 +129,7 @@ describe("service messages", () => {
 				ITN: "twenty one",
 				MaskedITN: "twenty one",
 				Display: "Twenty one.",
-				Words: [{ Word: "twenty", Offset: 10, Duration: 8 }],
+				Words: [{ Word: "twenty", Offset: 10, Duration: 8, Confidence: 1 }],
 			},
 		]);
 		assert.equal(

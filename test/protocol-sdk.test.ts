@@ -32,6 +32,7 @@ import {
 	type SessionRequest,
 } from "../src/protocol/paths.js";
 import { parseAudioHeader } from "../src/protocol/wav-header.js";
+import type { TextOptions } from "../src/recognition/text.js";
 
 type Parsed<T extends ClientMessage["type"]> = Extract<
 	ClientMessage,
@@ -226,6 +227,17 @@ function record(recognizer: sdk.SpeechRecognizer) {
 	return { events, stopped };
 }
 
+const RAW: TextOptions = { profanity: "Raw", dictation: false };
+
+/** A Simple speech.phrase body whose display text is `text`. */
+function simplePhrase(text: string, offset: number, duration: number) {
+	return phraseBody(
+		"simple",
+		{ text, offset, duration, words: [], confidence: 1 },
+		RAW,
+	);
+}
+
 /** One second of 16 kHz mono 16-bit silence. */
 const oneSecond = new ArrayBuffer(32000);
 
@@ -329,11 +341,7 @@ describe("against the official Speech SDK", () => {
 		connection.send(
 			speechPhraseMessage(
 				requestId,
-				phraseBody("simple", {
-					text: "Hallo Welt.",
-					offset: 1_000_000,
-					duration: 5_000_000,
-				}),
+				simplePhrase("Hallo Welt.", 1_000_000, 5_000_000),
 			),
 		);
 		push.close();
@@ -414,11 +422,7 @@ describe("against the official Speech SDK", () => {
 		connection.send(
 			speechPhraseMessage(
 				turn1.requestId,
-				phraseBody("simple", {
-					text: "One.",
-					offset: 2_000_000,
-					duration: 3_000_000,
-				}),
+				simplePhrase("One.", 2_000_000, 3_000_000),
 			),
 		);
 		connection.send(turnEndMessage(turn1.requestId));
@@ -429,11 +433,7 @@ describe("against the official Speech SDK", () => {
 		connection.send(
 			speechPhraseMessage(
 				turn2.requestId,
-				phraseBody("simple", {
-					text: "Two.",
-					offset: 1_000_000,
-					duration: 2_000_000,
-				}),
+				simplePhrase("Two.", 1_000_000, 2_000_000),
 			),
 		);
 		push.close();
@@ -493,14 +493,17 @@ describe("against the official Speech SDK", () => {
 		connection.send(
 			speechPhraseMessage(
 				requestId,
-				phraseBody("detailed", {
-					text: "Hello world.",
-					lexical: "hello world",
-					offset: 1_000_000,
-					duration: 4_500_000,
-					confidence: 0.85,
-					words,
-				}),
+				phraseBody(
+					"detailed",
+					{
+						text: "hello world",
+						offset: 1_000_000,
+						duration: 4_500_000,
+						confidence: 0.85,
+						words,
+					},
+					RAW,
+				),
 			),
 		);
 		connection.send(turnEndMessage(requestId));
@@ -546,21 +549,18 @@ describe("against the official Speech SDK", () => {
 			connection.send(turnStartMessage(requestId));
 			const body =
 				status === "Success"
-					? phraseBody("simple", { text: "ok", offset: 0, duration: 1 })
+					? simplePhrase("ok", 0, 1)
 					: statusPhraseBody(status as Exclude<RecognitionStatus, "Success">);
 			connection.send(speechPhraseMessage(requestId, body));
 			// A marker phrase shows that the SDK went on reading after the status phrase.
 			connection.send(
-				speechPhraseMessage(
-					requestId,
-					phraseBody("simple", { text: "marker", offset: 0, duration: 1 }),
-				),
+				speechPhraseMessage(requestId, simplePhrase("Marker.", 0, 1)),
 			);
 			connection.send(turnEndMessage(requestId));
 			if (outcome.event === "canceled") await stopped;
 			else
 				await waitFor(() =>
-					events.some((e) => e.name === "recognized" && e.text === "marker"),
+					events.some((e) => e.name === "recognized" && e.text === "Marker."),
 				);
 			recognizer.close();
 
@@ -578,7 +578,7 @@ describe("against the official Speech SDK", () => {
 				assert.ok(first?.name === "recognized");
 				assert.equal(
 					first.text,
-					"marker",
+					"Marker.",
 					"no event for the status phrase itself",
 				);
 			}

@@ -13,6 +13,8 @@
  */
 
 import { randomUUID } from "node:crypto";
+import type { Phrase } from "../recognition/events.js";
+import { phraseJson, type TextOptions } from "../recognition/text.js";
 import {
 	type BinaryMessage,
 	type Message,
@@ -256,51 +258,24 @@ export interface SpeechPhraseBody {
 
 export type OutputFormat = "simple" | "detailed";
 
-/** One recognized phrase, in ticks, for `phraseBody`. */
-export interface RecognizedPhrase {
-	/** The display form: punctuated, capitalized, inverse-text-normalized. */
-	text: string;
-	offset: number;
-	duration: number;
-	/** The spoken-form words, lower-case; defaults to `text`. */
-	lexical?: string;
-	confidence?: number;
-	words?: readonly {
-		word: string;
-		offset: number;
-		duration: number;
-		confidence?: number;
-	}[];
-}
-
-/** The speech.phrase body for a recognized phrase in the client's requested format. */
+/**
+ * The speech.phrase body for a phrase, built by the same `phraseJson` as embedded results.
+ * Its offsets must already be relative to the turn's audio. A phrase without words has no
+ * NBest: the SDK does not read it then, and an empty one is refused by `speechPhraseMessage`.
+ */
 export function phraseBody(
 	format: OutputFormat,
-	phrase: RecognizedPhrase,
+	phrase: Phrase,
+	text: TextOptions,
 ): SpeechPhraseBody {
-	const body: SpeechPhraseBody = {
-		RecognitionStatus: "Success",
-		Offset: phrase.offset,
-		Duration: phrase.duration,
-		DisplayText: phrase.text,
-	};
-	if (format === "detailed") {
-		const entry: NBestEntry = {
-			Confidence: phrase.confidence ?? 1,
-			Lexical: phrase.lexical ?? phrase.text,
-			ITN: phrase.lexical ?? phrase.text,
-			MaskedITN: phrase.lexical ?? phrase.text,
-			Display: phrase.text,
-		};
-		if (phrase.words) {
-			entry.Words = phrase.words.map((w) => ({
-				Word: w.word,
-				Offset: w.offset,
-				Duration: w.duration,
-				...(w.confidence === undefined ? {} : { Confidence: w.confidence }),
-			}));
-		}
-		body.NBest = [entry];
+	const body = phraseJson(
+		phrase,
+		format === "detailed" ? "Detailed" : "Simple",
+		text,
+	) as unknown as SpeechPhraseBody;
+	if (body.NBest?.length === 0) {
+		const { NBest: _, ...rest } = body;
+		return rest;
 	}
 	return body;
 }
