@@ -30,6 +30,7 @@ const program = new Command("earshot")
 	.option("--model <dir>", "model directory (EmbeddedSpeechConfig.fromPath)")
 	.option("--language <lang>", "recognition language", "en-US")
 	.showSuggestionAfterError()
+	.enablePositionalOptions()
 	.action(async (options: EngineOptions) => {
 		process.exitCode = await runSample(speechConfig(options));
 	});
