@@ -11,6 +11,7 @@ import {
 	EmbeddedSpeechConfig,
 	type SpeechConfig,
 } from "../sdk/speech-config.js";
+import { registerServeCommand } from "../server/cli.js";
 import { OUTPUT_FORMATS } from "./output.js";
 import { runRecognize, UsageError } from "./recognize.js";
 import { runSample } from "./sample.js";
@@ -88,6 +89,7 @@ program
 	});
 
 registerModelsCommand(program);
+registerServeCommand(program);
 
 interface EngineOptions {
 	engine?: string;

@@ -1,0 +1,225 @@
+import {
+	createServer,
+	type IncomingMessage,
+	type ServerResponse,
+} from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { type WebSocket, WebSocketServer } from "ws";
+import { type EngineChoice, selectEngine } from "../engines/select.js";
+import {
+	decodeFrame,
+	encodeMessage,
+	ProtocolError,
+} from "../protocol/frame.js";
+import {
+	CloseCode,
+	parseClientMessage,
+	speechPhraseMessage,
+	statusPhraseBody,
+} from "../protocol/messages.js";
+import {
+	AuthHeader,
+	modeForPath,
+	parseSessionRequest,
+	type SessionRequest,
+} from "../protocol/paths.js";
+import { KeyCheck } from "./auth.js";
+import { Connection, type SessionLog } from "./connection.js";
+import { ServerMetrics } from "./metrics.js";
+
+export interface ServerOptions {
+	/** Default 127.0.0.1. */
+	host?: string;
+	/** Default 5000; 0 picks a free port. */
+	port?: number;
+	/** When set, clients must present it (or a token made from it), as with Azure. */
+	key?: string;
+	/** Sessions served at once; more get TooManyRequests. Default 64. */
+	maxSessions?: number;
+	/** Wall-clock limit of one session. Default 3600. */
+	maxSessionSeconds?: number;
+	/** The largest WebSocket message accepted. Default 1 MiB. */
+	maxFrameBytes?: number;
+	engine?: EngineChoice;
+	/** Receives one record per session; default a JSON line on stderr; false for none. */
+	log?: ((record: SessionLog) => void) | false;
+}
+
+export interface RunningServer {
+	/** ws://host:port, what `SpeechConfig.fromHost` takes. */
+	url: string;
+	port: number;
+	metrics: ServerMetrics;
+	/** Refuses new sessions, lets open turns finish for up to `deadlineMs`, then closes. */
+	drain(deadlineMs: number): Promise<void>;
+	/** Drains with no deadline to wait for. */
+	close(): Promise<void>;
+}
+
+/** Starts the speech server on the shared engine; resolves once it listens. */
+export async function startServer(
+	options: ServerOptions = {},
+): Promise<RunningServer> {
+	const engine = selectEngine(options.engine);
+	const maxSessions = options.maxSessions ?? 64;
+	const limits = {
+		maxFrameBytes: options.maxFrameBytes ?? 1024 * 1024,
+		maxSessionSeconds: options.maxSessionSeconds ?? 3600,
+	};
+	const log =
+		options.log === false
+			? () => {}
+			: (options.log ??
+				((record: SessionLog) =>
+					process.stderr.write(`${JSON.stringify(record)}\n`)));
+	const keys = options.key ? new KeyCheck(options.key) : undefined;
+	const metrics = new ServerMetrics();
+	const connections = new Set<Connection>();
+	let draining = false;
+
+	// Frames somewhat over the limit get our 1007; ws itself closes far larger ones with 1009.
+	const wss = new WebSocketServer({
+		noServer: true,
+		maxPayload: limits.maxFrameBytes * 4,
+	});
+	const http = createServer((req, res) => {
+		void route(req, res).catch(() => reply(res, 500, "internal error\n"));
+	});
+
+	async function route(req: IncomingMessage, res: ServerResponse) {
+		const path = new URL(req.url ?? "/", "http://localhost").pathname;
+		if (path === "/healthz") {
+			const body = {
+				status: draining ? "draining" : "ok",
+				activeSessions: connections.size,
+			};
+			return reply(res, draining ? 503 : 200, JSON.stringify(body), "json");
+		}
+		if (path === "/metrics") {
+			res.setHeader("Content-Type", metrics.registry.contentType);
+			return res.end(await metrics.registry.metrics());
+		}
+		if (
+			path.toLowerCase() === "/sts/v1.0/issuetoken" &&
+			req.method === "POST"
+		) {
+			const key = req.headers[AuthHeader.SubscriptionKey.toLowerCase()];
+			const token = keys
+				? keys.issueToken(typeof key === "string" ? key : undefined)
+				: "earshot";
+			return token ? reply(res, 200, token) : reply(res, 401, "wrong key\n");
+		}
+		reply(res, 404, "not found\n");
+	}
+
+	http.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+		const url = new URL(req.url ?? "/", "ws://localhost");
+		if (!modeForPath(url.pathname))
+			return refuseUpgrade(socket, 404, "Not Found");
+		if (draining) return refuseUpgrade(socket, 503, "Service Unavailable");
+		let request: SessionRequest | undefined;
+		let badRequest: string | undefined;
+		try {
+			request = parseSessionRequest(url, req.headers);
+		} catch (error) {
+			if (!(error instanceof ProtocolError)) throw error;
+			badRequest = error.message;
+		}
+		if (keys && !keys.allows(request?.credentials ?? {})) {
+			metrics.refusedSessions.inc({ reason: "unauthorized" });
+			return refuseUpgrade(socket, 401, "Unauthorized");
+		}
+		wss.handleUpgrade(req, socket, head, (ws) => {
+			if (!request) return ws.close(CloseCode.InvalidPayload, badRequest);
+			if (connections.size >= maxSessions) {
+				metrics.refusedSessions.inc({ reason: "capacity" });
+				return refuseAtCapacity(ws);
+			}
+			const connection = new Connection(ws, request, engine, limits, metrics);
+			connections.add(connection);
+			metrics.activeSessions.inc();
+			void connection.done.then((record) => {
+				connections.delete(connection);
+				metrics.activeSessions.dec();
+				log(record);
+			});
+		});
+	});
+
+	await new Promise<void>((resolve, reject) => {
+		http.once("error", reject);
+		http.listen(options.port ?? 5000, options.host ?? "127.0.0.1", () => {
+			http.off("error", reject);
+			resolve();
+		});
+	});
+	const { address, port } = http.address() as AddressInfo;
+	const host = address.includes(":") ? `[${address}]` : address;
+
+	async function drain(deadlineMs: number): Promise<void> {
+		draining = true;
+		const deadline = Date.now() + deadlineMs;
+		while ([...connections].some((c) => c.busy) && Date.now() < deadline)
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		await Promise.all(
+			[...connections].map((c) => c.shutdown("server shutting down")),
+		);
+		await Promise.all([...connections].map((c) => c.done));
+		for (const ws of wss.clients) ws.terminate();
+		wss.close();
+		await new Promise((resolve) => http.close(resolve));
+	}
+
+	return {
+		url: `ws://${host}:${port}`,
+		port,
+		metrics,
+		drain,
+		close: () => drain(0),
+	};
+}
+
+/**
+ * Beyond capacity the socket is accepted and the client's first request answered with Azure's
+ * TooManyRequests phrase, which the SDK reports as canceled TooManyRequests. The close waits a
+ * moment, since the SDK would report a close that it handles first as ConnectionFailure.
+ */
+function refuseAtCapacity(ws: WebSocket): void {
+	ws.on("error", () => {});
+	ws.once("message", (data, isBinary) => {
+		try {
+			const { requestId } = parseClientMessage(
+				decodeFrame(data as Buffer, isBinary),
+			);
+			ws.send(
+				encodeMessage(
+					speechPhraseMessage(requestId, statusPhraseBody("TooManyRequests")),
+				),
+			);
+		} catch {
+			// Not a protocol message: the close alone says it.
+		}
+		setTimeout(() => {
+			ws.close(CloseCode.ServiceError, "too many sessions");
+			setTimeout(() => ws.terminate(), 2000).unref();
+		}, 1000).unref();
+	});
+}
+
+function refuseUpgrade(socket: Socket, status: number, text: string): void {
+	socket.end(
+		`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`,
+	);
+}
+
+function reply(
+	res: ServerResponse,
+	status: number,
+	body: string,
+	type: "text" | "json" = "text",
+): void {
+	res.writeHead(status, {
+		"Content-Type": type === "json" ? "application/json" : "text/plain",
+	});
+	res.end(body);
+}

@@ -1,0 +1,184 @@
+import type { WavHeader } from "../audio/pcm.js";
+import { createStreamSource } from "../audio/stream.js";
+import type { Engine } from "../engines/engine.js";
+import type { TextMessage } from "../protocol/frame.js";
+import {
+	CloseCode,
+	phraseBody,
+	speechEndDetectedMessage,
+	speechHypothesisMessage,
+	speechPhraseMessage,
+	speechStartDetectedMessage,
+	TICKS_PER_SECOND,
+	turnEndMessage,
+	turnStartMessage,
+} from "../protocol/messages.js";
+import type { Phrase, SessionEvent } from "../recognition/events.js";
+import { RecognitionSession } from "../recognition/session.js";
+import { filterProfanity } from "../recognition/text.js";
+import type { ServerMetrics } from "./metrics.js";
+import type { TurnSettings } from "./settings.js";
+
+/** How a turn ended: normally (turn.end sent) or with an error that closes the connection. */
+export type TurnOutcome =
+	| { ok: true }
+	| { ok: false; closeCode: number; reason: string };
+
+/**
+ * One turn of the protocol: the client's audio, from its RIFF header to its empty message, fed
+ * to a RecognitionSession on the shared engine, whose events become service messages. A
+ * continuous turn lasts until the client's audio ends, so offsets are on the session's clock and
+ * the SDK never replays audio; an interactive turn ends after its first phrase.
+ */
+export class Turn {
+	readonly done: Promise<TurnOutcome>;
+	phrases = 0;
+	private readonly source;
+	private readonly session: RecognitionSession;
+	private readonly bytesPerSecond: number;
+	private receivedBytes = 0;
+	/** When audio arrived: [ticks received so far, ms timestamp], oldest first. */
+	private arrivals: [number, number][] = [];
+	private answered = false;
+	private error: TurnOutcome | undefined;
+	private resolveDone!: (outcome: TurnOutcome) => void;
+
+	constructor(
+		engine: Engine,
+		readonly requestId: string,
+		header: WavHeader,
+		private readonly settings: TurnSettings,
+		private readonly interactive: boolean,
+		private readonly send: (message: TextMessage) => void,
+		private readonly metrics: ServerMetrics,
+	) {
+		const { format } = header;
+		this.bytesPerSecond =
+			format.sampleRate * format.channels * (format.bitsPerSample / 8);
+		this.source = createStreamSource(format, {
+			name: `audio of request ${requestId}`,
+		});
+		this.done = new Promise((resolve) => {
+			this.resolveDone = resolve;
+		});
+		this.session = new RecognitionSession(
+			engine,
+			async () => this.source,
+			settings.options,
+			(event) => this.onEvent(event),
+		);
+	}
+
+	get audioSeconds(): number {
+		return this.receivedBytes / this.bytesPerSecond;
+	}
+
+	start(): Promise<void> {
+		return this.session.start();
+	}
+
+	write(pcm: Uint8Array): void {
+		if (pcm.length === 0) return;
+		this.receivedBytes += pcm.length;
+		this.metrics.audioSeconds.inc(pcm.length / this.bytesPerSecond);
+		this.arrivals.push([this.ticks(this.receivedBytes), Date.now()]);
+		this.source.write(pcm);
+	}
+
+	/** The client's audio ended: what it sent is recognized, then turn.end. */
+	end(): void {
+		this.source.end();
+	}
+
+	/** Ends the turn now, flushing the open phrase (a time limit, shutdown, or a vanished client). */
+	async stop(): Promise<TurnOutcome> {
+		await this.session.stop();
+		return this.done;
+	}
+
+	private onEvent(event: SessionEvent): void {
+		// An interactive turn answers with one phrase; what the engine hears after it is dropped.
+		if (this.answered && event.type !== "sessionStopped") return;
+		if (event.type === "recognized") this.recognized(event.phrase);
+		else if (event.type === "canceled") {
+			if (event.reason === "Error")
+				this.error = {
+					ok: false,
+					closeCode:
+						event.errorCode === "BadRequestParameters"
+							? CloseCode.InvalidPayload
+							: CloseCode.ServiceError,
+					reason: event.errorDetails ?? "recognition failed",
+				};
+		} else if (event.type === "sessionStopped") {
+			if (!this.error) this.send(turnEndMessage(this.requestId));
+			this.resolveDone(this.error ?? { ok: true });
+		} else this.send(this.message(event));
+	}
+
+	private message(
+		event: Extract<
+			SessionEvent,
+			{
+				type:
+					| "sessionStarted"
+					| "speechStartDetected"
+					| "speechEndDetected"
+					| "recognizing";
+			}
+		>,
+	): TextMessage {
+		const id = this.requestId;
+		switch (event.type) {
+			case "sessionStarted":
+				return turnStartMessage(id);
+			case "speechStartDetected":
+				return speechStartDetectedMessage(id, event.offset);
+			case "speechEndDetected":
+				return speechEndDetectedMessage(id, event.offset);
+			case "recognizing":
+				return speechHypothesisMessage(id, {
+					Text: filterProfanity(
+						event.phrase.text,
+						this.settings.text.profanity,
+					),
+					Offset: event.phrase.offset,
+					Duration: event.phrase.duration,
+				});
+		}
+	}
+
+	private recognized(phrase: Phrase): void {
+		const { format, text } = this.settings;
+		this.send(
+			speechPhraseMessage(this.requestId, phraseBody(format, phrase, text)),
+		);
+		this.phrases++;
+		this.metrics.phrases.inc();
+		this.observeLatency(phrase);
+		if (this.interactive) {
+			this.answered = true;
+			void this.session.stop();
+		}
+	}
+
+	/** The phrase's end plus the segmentation silence is the audio its finalization waited for. */
+	private observeLatency(phrase: Phrase): void {
+		const silence =
+			(this.settings.options.segmentationSilenceMs * TICKS_PER_SECOND) / 1000;
+		const target = Math.min(
+			phrase.offset + phrase.duration + silence,
+			this.ticks(this.receivedBytes),
+		);
+		const index = this.arrivals.findIndex(([ticks]) => ticks >= target);
+		if (index < 0) return;
+		this.metrics.finalizationLatency.observe(
+			(Date.now() - this.arrivals[index][1]) / 1000,
+		);
+		this.arrivals = this.arrivals.slice(index);
+	}
+
+	private ticks(bytes: number): number {
+		return Math.round((bytes / this.bytesPerSecond) * TICKS_PER_SECOND);
+	}
+}
