@@ -44,4 +44,9 @@ export type SessionEvent =
 export type SessionErrorCode =
 	| "BadRequestParameters"
 	| "RuntimeError"
-	| "ServiceError";
+	| "ServiceError"
+	// Remote mode: what a speech server or the network reports.
+	| "AuthenticationFailure"
+	| "ConnectionFailure"
+	| "Forbidden"
+	| "TooManyRequests";

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { Engine } from "../engines/engine.js";
 import { checkLanguage, selectEngine } from "../engines/select.js";
 import type { Phrase, SessionEvent } from "../recognition/events.js";
 import {
@@ -22,6 +21,8 @@ import {
 	ResultReason,
 } from "./enums.js";
 import type { PropertyCollection } from "./properties.js";
+import { RemoteSession } from "./remote-session.js";
+import { remoteTarget } from "./remote-target.js";
 import {
 	markCanceled,
 	markNoMatch,
@@ -47,6 +48,9 @@ export type RecognizerEvent =
 
 class ParameterError extends Error {}
 
+/** A local session, or one on a speech server (SpeechConfig.fromHost / fromEndpoint). */
+type Session = RecognitionSession | RemoteSession;
+
 /**
  * Azure's SpeechRecognizer, on a local engine. Events are assignable properties, as in Azure;
  * callbacks and Promise forms of each call are offered, and `events()` iterates them.
@@ -63,7 +67,7 @@ export class SpeechRecognizer {
 	/** @internal Phrases added with `PhraseListGrammar`. */
 	readonly phraseList: string[] = [];
 	private readonly audioConfig: AudioConfig;
-	private session: RecognitionSession | undefined;
+	private session: Session | undefined;
 	private readonly listeners = new Set<(event: RecognizerEvent) => void>();
 	private closed = false;
 
@@ -197,22 +201,29 @@ export class SpeechRecognizer {
 		await this.session?.stop();
 	}
 
-	private async begin(): Promise<RecognitionSession | undefined> {
-		let engine: Engine;
-		let options: SessionOptions;
+	private async begin(): Promise<Session | undefined> {
+		let open: (emit: (event: SessionEvent) => void) => Session;
 		try {
-			options = this.sessionOptions();
-			const modelPath =
-				this.properties.getProperty(EarshotProperty.ModelPath) || undefined;
-			engine = selectEngine({
-				engine: this.properties.getProperty(EarshotProperty.Engine),
-				modelPath,
-			});
-			checkLanguage(
-				engine,
-				this.speechRecognitionLanguage,
-				modelPath !== undefined,
-			);
+			const options = this.sessionOptions();
+			const remote = remoteTarget(this.properties);
+			if (remote) {
+				open = (emit) =>
+					new RemoteSession(remote, this.audioConfig.open, options, emit);
+			} else {
+				const modelPath =
+					this.properties.getProperty(EarshotProperty.ModelPath) || undefined;
+				const engine = selectEngine({
+					engine: this.properties.getProperty(EarshotProperty.Engine),
+					modelPath,
+				});
+				checkLanguage(
+					engine,
+					this.speechRecognitionLanguage,
+					modelPath !== undefined,
+				);
+				open = (emit) =>
+					new RecognitionSession(engine, this.audioConfig.open, options, emit);
+			}
 		} catch (error) {
 			const code =
 				error instanceof ParameterError
@@ -227,11 +238,8 @@ export class SpeechRecognizer {
 		const text = this.textOptions();
 		const format =
 			this.outputFormat === OutputFormat.Detailed ? "Detailed" : "Simple";
-		const session = new RecognitionSession(
-			engine,
-			this.audioConfig.open,
-			options,
-			(event) => this.dispatch(event, session.id, text, format),
+		const session = open((event) =>
+			this.dispatch(event, session.id, text, format),
 		);
 		this.session = session;
 		void session.done.then(() => {

@@ -38,6 +38,42 @@ export class SpeechConfig {
 		return config;
 	}
 
+	/** Remote mode: recognize on a speech server (`earshot serve`, or an Azure container) at `host`. */
+	static fromHost(host: URL | string, subscriptionKey?: string): SpeechConfig {
+		return SpeechConfig.remote(
+			PropertyId.SpeechServiceConnection_Host,
+			host,
+			subscriptionKey,
+		);
+	}
+
+	/** Remote mode on a full endpoint URL; its path and query are kept. */
+	static fromEndpoint(
+		endpoint: URL | string,
+		subscriptionKey?: string,
+	): SpeechConfig {
+		return SpeechConfig.remote(
+			PropertyId.SpeechServiceConnection_Endpoint,
+			endpoint,
+			subscriptionKey,
+		);
+	}
+
+	private static remote(
+		id: PropertyId,
+		url: URL | string,
+		key: string | undefined,
+	): SpeechConfig {
+		const config = new SpeechConfig();
+		config.properties.setProperty(id, new URL(url).toString());
+		if (key)
+			config.properties.setProperty(
+				PropertyId.SpeechServiceConnection_Key,
+				key,
+			);
+		return config;
+	}
+
 	static fromAuthorizationToken(token: string, region: string): SpeechConfig {
 		const config = new SpeechConfig();
 		config.properties.setProperty(
