@@ -32,6 +32,7 @@ function rawPcm(format: PcmFormat): Buffer {
 		mulaw: "mu-law",
 	}[format.encoding];
 	return execFileSync("sox", [
+		"-R",
 		"-D",
 		speech,
 		"-t",

@@ -188,7 +188,7 @@ describe("earshot recognize", () => {
 
 	test("a long file shows a progress bar on a terminal", async () => {
 		const long = `${file}.long.wav`;
-		execFileSync("sox", [file, file, file, file, long]);
+		execFileSync("sox", ["-R", file, file, file, file, long]);
 		const term = new Terminal(["recognize", "-f", long]);
 		assert.equal(await term.exited, 0);
 		assert.match(term.output, /\d+% \| \d+\/\d+ s/);

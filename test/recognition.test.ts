@@ -97,7 +97,7 @@ describe("real speech through PocketSphinx", () => {
 			["wav", ["-b", "24", "-c", "2"]],
 		] as const) {
 			const out = `${wav}.lossless${args.join("")}.${ext}`;
-			execFileSync("sox", [wav, ...args, out]);
+			execFileSync("sox", ["-R", wav, ...args, out]);
 			const run = await recognizeAll(AudioConfig.fromAudioFileInput(out));
 			assert.equal(run.transcript, expected, `${ext} ${args.join(" ")}`);
 		}
@@ -111,7 +111,7 @@ describe("real speech through PocketSphinx", () => {
 		];
 		for (const [ext, [tool, ...args]] of lossy) {
 			const out = `${wav}.${args.join("")}.${ext}`;
-			if (tool === "sox") execFileSync("sox", [wav, ...args, out]);
+			if (tool === "sox") execFileSync("sox", ["-R", wav, ...args, out]);
 			else
 				execFileSync("ffmpeg", [
 					"-loglevel",
@@ -245,7 +245,11 @@ describe("events, offsets and segmentation", () => {
 	test("maximum segment time cuts a phrase of continuous speech", async () => {
 		const { execFileSync } = await import("node:child_process");
 		const long = `${clips[0]}.long.wav`;
-		execFileSync("sox", [...Array(8).fill(clips.slice(0, 3)).flat(), long]);
+		execFileSync("sox", [
+			"-R",
+			...Array(8).fill(clips.slice(0, 3)).flat(),
+			long,
+		]);
 		assert.ok(durationOf(long) > 24);
 		const run = await recognizeAll(AudioConfig.fromWavFileInput(long), (c) => {
 			c.setProperty(PropertyId.Speech_SegmentationMaximumTimeMs, "20000");

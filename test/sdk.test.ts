@@ -163,7 +163,7 @@ describe("streams", () => {
 	test("pull stream with Azure's synchronous read, in another format (8 kHz)", async () => {
 		const { execFileSync } = await import("node:child_process");
 		const eight = `${file}.8k.wav`;
-		execFileSync("sox", [file, "-r", "8000", eight]);
+		execFileSync("sox", ["-R", file, "-r", "8000", eight]);
 		const bytes = readFileSync(eight).subarray(44);
 		let at = 0;
 		const callback = new (class extends PullAudioInputStreamCallback {

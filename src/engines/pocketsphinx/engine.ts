@@ -131,6 +131,7 @@ class PocketSphinxStream implements EngineStream {
 	private inSpeech = false;
 	private speechStartSample = 0;
 	private closed = false;
+	private pcm = new Int16Array(0);
 
 	constructor(
 		private readonly native: PocketSphinxNative,
@@ -140,7 +141,10 @@ class PocketSphinxStream implements EngineStream {
 
 	async write(samples: Float32Array): Promise<StreamUpdate> {
 		if (this.closed) throw new Error("the stream is closed");
-		const pcm = toInt16(samples);
+		// The native call reads this memory on another thread: the stream keeps it alive.
+		if (this.pcm.length < samples.length)
+			this.pcm = new Int16Array(samples.length);
+		const pcm = toInt16(samples, this.pcm);
 		await callAsync(
 			this.native.ps_process_raw,
 			this.decoder,
@@ -238,8 +242,8 @@ class PocketSphinxStream implements EngineStream {
 }
 
 /** Inverse of the decoders' `int16 / 32768`, so 16-bit input reaches the engine bit-exact. */
-function toInt16(samples: Float32Array): Int16Array {
-	const out = new Int16Array(samples.length);
+function toInt16(samples: Float32Array, buffer: Int16Array): Int16Array {
+	const out = buffer.subarray(0, samples.length);
 	for (let i = 0; i < samples.length; i++) {
 		out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768)));
 	}
