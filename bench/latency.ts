@@ -1,0 +1,184 @@
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { openAudioFile } from "../src/audio/decode.js";
+import {
+	AudioConfig,
+	AudioInputStream,
+	type RecognizerEvent,
+	ResultReason,
+	SpeechConfig,
+	SpeechRecognizer,
+} from "../src/index.js";
+import type { Corpus } from "./corpus.js";
+import { percentile, round, type Summary, summarize } from "./stats.js";
+
+const BYTES_PER_SECOND = 32000;
+const CHUNK_MS = 100;
+const SEGMENTATION_SILENCE_MS = 500;
+
+export interface LatencyResult {
+	utterances: number;
+	segmentationSilenceMs: number;
+	/** Speech onset (first loud 10 ms frame) to the phrase's first `recognizing`, ms. */
+	firstPartialMs: Summary;
+	/** End of speech (last loud frame) to `recognized`, ms; includes the segmentation silence. */
+	finalizationMs: Summary & { p95: number };
+	/** Finalization latency beyond the segmentation silence, ms. */
+	finalizationOverheadMs: Summary;
+	/** `stopContinuousRecognition()` mid-phrase to `sessionStopped`, ms. */
+	stopMs: Summary;
+	/** `recognized` events that arrived after stop, carrying the flushed phrase. */
+	stopFlushedPhrases: number;
+}
+
+/** Streams the corpus through a push stream at real-time pace and times the events. */
+export async function benchLatency(corpus: Corpus): Promise<LatencyResult> {
+	const pcm = readFileSync(corpus.paced.file).subarray(44);
+	const speech = await speechBounds(corpus);
+	const stream = AudioInputStream.createPushStream();
+	const recognizer = new SpeechRecognizer(
+		config(),
+		AudioConfig.fromStreamInput(stream),
+	);
+	const events: { event: RecognizerEvent; at: number }[] = [];
+	const collected = (async () => {
+		for await (const event of recognizer.events())
+			events.push({ event, at: performance.now() });
+	})();
+	await recognizer.startContinuousRecognition();
+	const t0 = await pushRealtime(stream, pcm, pcm.length);
+	stream.close();
+	await collected;
+	await recognizer.dispose();
+
+	const firstPartial: number[] = [];
+	const finalization: number[] = [];
+	for (const { onset, end } of speech) {
+		const inSpan = (e: RecognizerEvent) =>
+			"result" in e.args &&
+			e.args.result.offset / 1e7 < end &&
+			e.args.result.offset / 1e7 + e.args.result.duration / 1e7 > onset;
+		const partial = events.find(
+			(e) => e.event.type === "recognizing" && inSpan(e.event),
+		);
+		// An utterance with pauses inside may be several phrases: its end is final with the last one.
+		const final = events.findLast(
+			(e) =>
+				e.event.type === "recognized" &&
+				e.event.args.result.reason === ResultReason.RecognizedSpeech &&
+				inSpan(e.event),
+		);
+		if (partial) firstPartial.push(partial.at - (t0 + onset * 1000));
+		if (final) finalization.push(final.at - (t0 + end * 1000));
+	}
+	const stops = await benchStop(pcm, speech);
+	return {
+		utterances: speech.length,
+		segmentationSilenceMs: SEGMENTATION_SILENCE_MS,
+		firstPartialMs: rounded(summarize(firstPartial)),
+		finalizationMs: {
+			...rounded(summarize(finalization)),
+			p95: round(percentile(finalization, 95), 0),
+		},
+		finalizationOverheadMs: rounded(
+			summarize(finalization.map((ms) => ms - SEGMENTATION_SILENCE_MS)),
+		),
+		stopMs: rounded(summarize(stops.map((s) => s.ms))),
+		stopFlushedPhrases: stops.filter((s) => s.flushed).length,
+	};
+}
+
+/** Stops in the middle of several utterances; each stop must flush the open phrase. */
+async function benchStop(
+	pcm: Buffer,
+	speech: { onset: number; end: number }[],
+) {
+	const results: { ms: number; flushed: boolean }[] = [];
+	for (const { onset, end } of speech.slice(0, 5)) {
+		const stream = AudioInputStream.createPushStream();
+		const recognizer = new SpeechRecognizer(
+			config(),
+			AudioConfig.fromStreamInput(stream),
+		);
+		let flushed = false;
+		let stopping = false;
+		recognizer.recognized = (_s, e) => {
+			if (stopping && e.result.reason === ResultReason.RecognizedSpeech)
+				flushed = true;
+		};
+		const stopped = new Promise<number>((resolve) => {
+			recognizer.sessionStopped = () => resolve(performance.now());
+		});
+		await recognizer.startContinuousRecognition();
+		// Real time only from a second before the onset: the bench measures the stop, not the wait.
+		const lead = Math.max(0, Math.round((onset - 1) * BYTES_PER_SECOND) & ~1);
+		stream.write(pcm.subarray(0, lead));
+		const middle = Math.round(((onset + end) / 2) * BYTES_PER_SECOND) & ~1;
+		await pushRealtime(stream, pcm.subarray(lead), middle - lead);
+		stopping = true;
+		const stopAt = performance.now();
+		await recognizer.stopContinuousRecognition();
+		results.push({ ms: (await stopped) - stopAt, flushed });
+		await recognizer.dispose();
+	}
+	return results;
+}
+
+function config(): SpeechConfig {
+	const c = SpeechConfig.fromSubscription("unused", "offline");
+	c.setProperty(
+		"Speech_SegmentationSilenceTimeoutMs",
+		String(SEGMENTATION_SILENCE_MS),
+	);
+	return c;
+}
+
+/** Writes 100 ms pieces at real-time pace; returns the wall time at which audio time 0 was due. */
+async function pushRealtime(
+	stream: { write(b: Buffer): void },
+	pcm: Buffer,
+	length: number,
+): Promise<number> {
+	const chunk = (BYTES_PER_SECOND * CHUNK_MS) / 1000;
+	const t0 = performance.now();
+	for (let at = 0; at < length; at += chunk) {
+		const next = Math.min(at + chunk, length);
+		// Audio up to `next` exists once its time has come.
+		await sleep(
+			Math.max(0, t0 + (next / BYTES_PER_SECOND) * 1000 - performance.now()),
+		);
+		stream.write(pcm.subarray(at, next));
+	}
+	return t0;
+}
+
+/** Where speech really starts and ends in each utterance of the paced file: loud 10 ms frames. */
+async function speechBounds(
+	corpus: Corpus,
+): Promise<{ onset: number; end: number }[]> {
+	const { samples, sampleRate } = await openAudioFile(corpus.paced.file);
+	const frame = sampleRate / 100;
+	const loud = (t: number) => {
+		const at = Math.floor(t * sampleRate);
+		let energy = 0;
+		for (let i = at; i < at + frame && i < samples.length; i++)
+			energy += samples[i] * samples[i];
+		return 10 * Math.log10(energy / frame + 1e-12) > -40;
+	};
+	return corpus.paced.spans.map(({ start, end }) => {
+		let onset = start;
+		while (onset < end && !loud(onset)) onset += 0.01;
+		let last = end;
+		while (last > onset && !loud(last - 0.01)) last -= 0.01;
+		return { onset, end: last };
+	});
+}
+
+function rounded(s: Summary): Summary {
+	return {
+		median: round(s.median, 0),
+		min: round(s.min, 0),
+		max: round(s.max, 0),
+		n: s.n,
+	};
+}
