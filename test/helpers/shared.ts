@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ManifestRow, readManifest } from "../../src/eval/dataset.js";
 
 /** The project root (where package.json is). */
 export const projectRoot = resolve(
@@ -20,24 +21,11 @@ export const sharedDir: string | undefined = (() => {
 export const noSharedReason =
 	"../shared is absent (set EARSHOT_SHARED to its path)";
 
-export interface ManifestRow {
-	path: string;
-	referenceKind: "exact" | "approx" | "none";
-	reference: string;
-}
+export type { ManifestRow };
 
 /** Rows of ../shared/audio/manifest.tsv, with absolute paths; empty when absent. */
 export function sharedManifest(): ManifestRow[] {
-	if (!sharedDir) return [];
-	const lines = readFileSync(join(sharedDir, "audio", "manifest.tsv"), "utf8")
-		.trim()
-		.split("\n");
-	return lines.slice(1).map((line) => {
-		const [path, referenceKind, reference] = line.split("\t");
-		return {
-			path: join(sharedDir as string, "audio", path),
-			referenceKind: referenceKind as ManifestRow["referenceKind"],
-			reference: reference ?? "",
-		};
-	});
+	return sharedDir
+		? readManifest(join(sharedDir, "audio", "manifest.tsv"))
+		: [];
 }
