@@ -11,6 +11,7 @@ import {
 	MessageHeaders,
 	ProtocolError,
 } from "../src/protocol/frame.js";
+import { frameTargets, headerList, messagePath } from "./helpers/fuzz.js";
 
 const encoder = new TextEncoder();
 
@@ -273,24 +274,12 @@ describe("binary messages", () => {
 });
 
 describe("properties", () => {
-	const headerName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/);
-	const headerValue = fc.stringMatching(/^[!-~]([ -~]{0,30}[!-~])?$/);
-	const headerList = fc
-		.uniqueArray(fc.tuple(headerName, headerValue), {
-			selector: ([name]) => name.toLowerCase(),
-			maxLength: 8,
-		})
-		.map((entries) =>
-			entries.filter(([name]) => name.toLowerCase() !== "path"),
-		);
-	const path = fc.stringMatching(/^[a-z][a-z.]{0,20}$/);
-
 	test("text messages round-trip", () => {
 		const body = fc
 			.string({ unit: "binary", maxLength: 200 })
 			.filter((s) => !s.includes("\r\n\r\n"));
 		fc.assert(
-			fc.property(path, headerList, body, (p, entries, b) => {
+			fc.property(messagePath, headerList, body, (p, entries, b) => {
 				const headers = new MessageHeaders([["Path", p], ...entries]);
 				const back = decodeTextMessage(encodeTextMessage({ headers, body: b }));
 				assert.equal(back.path, p);
@@ -303,7 +292,7 @@ describe("properties", () => {
 	test("binary messages round-trip", () => {
 		fc.assert(
 			fc.property(
-				path,
+				messagePath,
 				headerList,
 				fc.uint8Array({ maxLength: 500 }),
 				(p, entries, b) => {
@@ -319,111 +308,6 @@ describe("properties", () => {
 		);
 	});
 
-	/** Runs decode; anything thrown must be a ProtocolError. */
-	function decodesOrProtocolError(decode: () => unknown): void {
-		try {
-			decode();
-		} catch (error) {
-			if (!(error instanceof ProtocolError)) throw error;
-		}
-	}
-
-	test("random bytes and strings only ever give a message or a ProtocolError", () => {
-		fc.assert(
-			fc.property(
-				fc.uint8Array({ maxLength: 400 }),
-				fc.boolean(),
-				(bytes, isBinary) => {
-					decodesOrProtocolError(() => decodeFrame(bytes, isBinary));
-				},
-			),
-			{ numRuns: 2000 },
-		);
-		fc.assert(
-			fc.property(fc.string({ unit: "binary", maxLength: 400 }), (text) => {
-				decodesOrProtocolError(() => decodeTextMessage(text));
-			}),
-			{ numRuns: 2000 },
-		);
-	});
-
-	test("mutated valid frames only ever give a message or a ProtocolError", () => {
-		const validBinary = fc
-			.tuple(path, headerList, fc.uint8Array({ maxLength: 100 }))
-			.map(([p, entries, b]) =>
-				encodeBinaryMessage({
-					headers: new MessageHeaders([["Path", p], ...entries]),
-					body: b,
-				}),
-			);
-		const mutation = fc.array(
-			fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })),
-			{ minLength: 1, maxLength: 6 },
-		);
-		fc.assert(
-			fc.property(
-				validBinary,
-				mutation,
-				fc.nat(),
-				fc.boolean(),
-				(frame, changes, cut, truncate) => {
-					let mutated = frame.slice();
-					for (const [at, value] of changes)
-						mutated[at % mutated.length] = value;
-					if (truncate)
-						mutated = mutated.subarray(0, cut % (mutated.length + 1));
-					decodesOrProtocolError(() => decodeFrame(mutated, true));
-					decodesOrProtocolError(() => decodeFrame(mutated, false));
-				},
-			),
-			{ numRuns: 3000 },
-		);
-
-		const validText = fc
-			.tuple(path, headerList, fc.string({ maxLength: 100 }))
-			.map(([p, entries, b]) =>
-				encodeTextMessage({
-					headers: new MessageHeaders([["Path", p], ...entries]),
-					body: b,
-				}),
-			);
-		const textMutation = fc.array(
-			fc.tuple(
-				fc.nat(),
-				fc.constantFrom("\r", "\n", ":", " ", "\0", "\uffff", ""),
-			),
-			{
-				minLength: 1,
-				maxLength: 6,
-			},
-		);
-		fc.assert(
-			fc.property(validText, textMutation, (text, changes) => {
-				let mutated = text;
-				for (const [at, piece] of changes) {
-					const i = at % (mutated.length + 1);
-					mutated = mutated.slice(0, i) + piece + mutated.slice(i + 1);
-				}
-				decodesOrProtocolError(() => decodeTextMessage(mutated));
-			}),
-			{ numRuns: 3000 },
-		);
-	});
-
-	test("decoding is fast for any input up to 1 MB: it cannot hang", () => {
-		fc.assert(
-			fc.property(
-				fc.integer({ min: 0, max: 1 << 20 }),
-				fc.integer({ min: 0, max: 255 }),
-				(size, fill) => {
-					const bytes = new Uint8Array(size).fill(fill);
-					const start = performance.now();
-					decodesOrProtocolError(() => decodeFrame(bytes, true));
-					decodesOrProtocolError(() => decodeFrame(bytes, false));
-					assert.ok(performance.now() - start < 250);
-				},
-			),
-			{ numRuns: 50 },
-		);
-	});
+	for (const { name, property, runs } of frameTargets())
+		test(name, () => fc.assert(property, { numRuns: runs }));
 });

@@ -1,0 +1,347 @@
+// Fuzz properties shared by CI (test/fuzz-*.test.ts, few runs) and `npm run fuzz` (bench/fuzz.ts, many).
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { openAudioFile } from "../../src/audio/decode.js";
+import {
+	createPcmConverter,
+	frameBytes,
+	type PcmFormat,
+	parseWavHeader,
+	validateFormat,
+} from "../../src/audio/pcm.js";
+import { AudioFormatError } from "../../src/audio/source.js";
+import { createStreamSource } from "../../src/audio/stream.js";
+import {
+	decodeFrame,
+	decodeTextMessage,
+	encodeBinaryMessage,
+	encodeTextMessage,
+	MessageHeaders,
+	ProtocolError,
+} from "../../src/protocol/frame.js";
+import { scratchPath, sox } from "../audio-fixtures.js";
+
+/** A property and how many runs CI gives it; `npm run fuzz` multiplies the runs. */
+export interface FuzzTarget {
+	name: string;
+	property: fc.IRawProperty<unknown[]>;
+	runs: number;
+}
+
+/** Longest a case may take before it counts as a hang: parsers are linear, decoders quick. */
+const SYNC_LIMIT_MS = 250;
+const ASYNC_LIMIT_MS = 3000;
+
+/** Runs `fn`; an error of the expected class is a clean refusal, anything else fails the case. */
+function refusesCleanly(
+	fn: () => unknown,
+	expected: new (...args: never[]) => Error,
+): void {
+	const start = performance.now();
+	try {
+		fn();
+	} catch (error) {
+		if (!(error instanceof expected)) throw error;
+	}
+	const ms = performance.now() - start;
+	if (ms > SYNC_LIMIT_MS) throw new Error(`took ${ms.toFixed(0)} ms: a hang`);
+}
+
+async function refusesCleanlyAsync(fn: () => Promise<unknown>): Promise<void> {
+	let timer: NodeJS.Timeout | undefined;
+	const hang = new Promise<never>((_, reject) => {
+		timer = setTimeout(
+			() => reject(new Error(`no answer in ${ASYNC_LIMIT_MS} ms: a hang`)),
+			ASYNC_LIMIT_MS,
+		);
+	});
+	try {
+		await Promise.race([fn(), hang]);
+	} catch (error) {
+		if (!(error instanceof AudioFormatError)) throw error;
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/**
+ * A copy of `base` with up to 8 bytes overwritten, then maybe cut short or grown by random
+ * bytes. Half the overwrites land in the first 64 bytes, where the headers are.
+ */
+export function mutated(base: Uint8Array): fc.Arbitrary<Uint8Array> {
+	const position = fc.oneof(fc.nat(63), fc.nat());
+	return fc
+		.record({
+			changes: fc.array(fc.tuple(position, fc.nat(255)), {
+				maxLength: 8,
+			}),
+			cut: fc.option(fc.nat(), { nil: undefined }),
+			tail: fc.uint8Array({ maxLength: 64 }),
+		})
+		.map(({ changes, cut, tail }) => {
+			const bytes = Uint8Array.from(base);
+			for (const [at, value] of changes) bytes[at % bytes.length] = value;
+			const kept =
+				cut === undefined ? bytes : bytes.subarray(0, cut % (bytes.length + 1));
+			const out = new Uint8Array(kept.length + tail.length);
+			out.set(kept);
+			out.set(tail, kept.length);
+			return out;
+		});
+}
+
+/** Small real files to mutate: WAV in several layouts, and FLAC. */
+export function seedFiles(): { wav: Buffer[]; flac: Buffer[] } {
+	const make = (ext: string, ...format: string[]) => {
+		const out = scratchPath(ext);
+		sox(
+			"-R",
+			"-n",
+			...format,
+			out,
+			"synth",
+			"0.05",
+			"sine",
+			"440",
+			"vol",
+			"0.5",
+		);
+		return readFileSync(out);
+	};
+	return {
+		wav: [
+			make("wav", "-r", "16000", "-b", "16", "-c", "1"),
+			make("wav", "-r", "44100", "-b", "24", "-c", "2"),
+			make("wav", "-r", "8000", "-e", "mu-law", "-c", "1"),
+			make("wav", "-r", "48000", "-e", "floating-point", "-b", "32", "-c", "6"),
+		],
+		flac: [
+			make("flac", "-r", "16000", "-b", "16", "-c", "1"),
+			make("flac", "-r", "44100", "-b", "24", "-c", "2"),
+		],
+	};
+}
+
+const sampleFormat: fc.Arbitrary<PcmFormat> = fc.oneof(
+	fc.record({
+		sampleRate: fc.constantFrom(8000, 16000, 22050, 44100, 48000),
+		channels: fc.integer({ min: 1, max: 8 }),
+		encoding: fc.constant("pcm" as const),
+		bitsPerSample: fc.constantFrom(8, 16, 24, 32),
+	}),
+	fc.record({
+		sampleRate: fc.constantFrom(8000, 16000),
+		channels: fc.integer({ min: 1, max: 2 }),
+		encoding: fc.constantFrom("alaw" as const, "mulaw" as const),
+		bitsPerSample: fc.constant(8),
+	}),
+	fc.record({
+		sampleRate: fc.constantFrom(16000, 48000),
+		channels: fc.integer({ min: 1, max: 2 }),
+		encoding: fc.constant("float" as const),
+		bitsPerSample: fc.constantFrom(32, 64),
+	}),
+);
+
+/** Any format, most of them nonsense: the parsers must refuse these with AudioFormatError. */
+const anyFormat: fc.Arbitrary<PcmFormat> = fc.record({
+	sampleRate: fc.oneof(fc.integer(), fc.double()),
+	channels: fc.integer({ min: -2, max: 100 }),
+	encoding: fc.constantFrom("pcm", "float", "alaw", "mulaw") as fc.Arbitrary<
+		PcmFormat["encoding"]
+	>,
+	bitsPerSample: fc.integer({ min: -1, max: 80 }),
+});
+
+/** Bytes split at random places, as a network or a pipe delivers them. */
+function pieces(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+	const at = [
+		...new Set(cuts.map((c) => c % (bytes.length + 1))),
+		bytes.length,
+	].sort((a, b) => a - b);
+	let from = 0;
+	return at.map((to) => {
+		const piece = bytes.subarray(from, to);
+		from = to;
+		return piece;
+	});
+}
+
+export function audioTargets(seeds = seedFiles()): FuzzTarget[] {
+	const anyWav = fc.oneof(...seeds.wav.map(mutated));
+	const anyFlac = fc.oneof(...seeds.flac.map(mutated));
+	// Random bytes that start like a RIFF file get past the first check.
+	const riffish = fc
+		.tuple(fc.uint8Array({ maxLength: 300 }), fc.boolean())
+		.map(([bytes, riff]) => {
+			if (!riff) return bytes;
+			const out = new Uint8Array(12 + bytes.length);
+			out.set(new TextEncoder().encode("RIFF\0\0\0\0WAVE"));
+			out.set(bytes, 12);
+			return out;
+		});
+	return [
+		{
+			name: "parseWavHeader: random and mutated headers give a valid header, undefined or AudioFormatError",
+			property: fc.property(fc.oneof(riffish, anyWav), (bytes) => {
+				refusesCleanly(() => {
+					const header = parseWavHeader(bytes);
+					if (!header) return;
+					validateFormat(header.format);
+					if (header.dataOffset > bytes.length)
+						throw new Error(`data offset ${header.dataOffset} past the end`);
+				}, AudioFormatError);
+			}),
+			runs: 3000,
+		},
+		{
+			name: "createPcmConverter: any split of any bytes gives every whole frame, in [-1, 1]",
+			property: fc.property(
+				sampleFormat,
+				fc.uint8Array({ maxLength: 2000 }),
+				fc.array(fc.nat(), { maxLength: 8 }),
+				(format, bytes, cuts) => {
+					const converter = createPcmConverter(format);
+					let frames = 0;
+					for (const piece of pieces(bytes, cuts)) {
+						const out = converter.convert(piece);
+						frames += out.length;
+						if (format.encoding !== "float")
+							for (const x of out)
+								if (!(x >= -1 && x <= 1))
+									throw new Error(`sample ${x} out of range`);
+					}
+					const frame = frameBytes(format);
+					if (frames !== Math.floor(bytes.length / frame))
+						throw new Error(`${frames} frames from ${bytes.length} bytes`);
+					if (converter.pendingBytes !== bytes.length % frame)
+						throw new Error(`${converter.pendingBytes} bytes pending`);
+				},
+			),
+			runs: 1000,
+		},
+		{
+			name: "createPcmConverter: a nonsense format is an AudioFormatError",
+			property: fc.property(anyFormat, (format) => {
+				refusesCleanly(() => createPcmConverter(format), AudioFormatError);
+			}),
+			runs: 1000,
+		},
+		{
+			name: "openAudioFile: mutated WAV and FLAC files and random bytes decode or reject with AudioFormatError",
+			property: fc.asyncProperty(
+				fc.oneof(anyWav, anyFlac, fc.uint8Array({ maxLength: 400 })),
+				(bytes) => refusesCleanlyAsync(() => openAudioFile(Buffer.from(bytes))),
+			),
+			runs: 500,
+		},
+		{
+			name: "createStreamSource: mutated WAV streams and raw bytes, in any pieces, end or reject with AudioFormatError",
+			property: fc.asyncProperty(
+				fc.oneof(sampleFormat, anyFormat),
+				fc.oneof(anyWav, riffish),
+				fc.array(fc.nat(), { maxLength: 8 }),
+				(format, bytes, cuts) =>
+					refusesCleanlyAsync(async () => {
+						const source = createStreamSource(format, { live: false });
+						for (const piece of pieces(bytes, cuts)) source.write(piece);
+						source.end();
+						for await (const chunk of source.chunks())
+							if (chunk.length > Math.ceil(format.sampleRate / 10))
+								throw new Error(`a chunk of ${chunk.length} samples`);
+					}),
+			),
+			runs: 1000,
+		},
+	];
+}
+
+const headerName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/);
+const headerValue = fc.stringMatching(/^[!-~]([ -~]{0,30}[!-~])?$/);
+/** Header lines other than Path, as the SDK sends them. */
+export const headerList = fc
+	.uniqueArray(fc.tuple(headerName, headerValue), {
+		selector: ([name]) => name.toLowerCase(),
+		maxLength: 8,
+	})
+	.map((entries) => entries.filter(([name]) => name.toLowerCase() !== "path"));
+export const messagePath = fc.stringMatching(/^[a-z][a-z.]{0,20}$/);
+
+export function frameTargets(): FuzzTarget[] {
+	const decodes = (fn: () => unknown) => refusesCleanly(fn, ProtocolError);
+	const validBinary = fc
+		.tuple(messagePath, headerList, fc.uint8Array({ maxLength: 100 }))
+		.map(([p, entries, b]) =>
+			encodeBinaryMessage({
+				headers: new MessageHeaders([["Path", p], ...entries]),
+				body: b,
+			}),
+		);
+	const validText = fc
+		.tuple(messagePath, headerList, fc.string({ maxLength: 100 }))
+		.map(([p, entries, b]) =>
+			encodeTextMessage({
+				headers: new MessageHeaders([["Path", p], ...entries]),
+				body: b,
+			}),
+		);
+	const textMutation = fc.array(
+		fc.tuple(
+			fc.nat(),
+			fc.constantFrom("\r", "\n", ":", " ", "\0", "\uffff", ""),
+		),
+		{ minLength: 1, maxLength: 6 },
+	);
+	return [
+		{
+			name: "decodeFrame: random bytes give a message or a ProtocolError",
+			property: fc.property(
+				fc.uint8Array({ maxLength: 400 }),
+				fc.boolean(),
+				(bytes, isBinary) => decodes(() => decodeFrame(bytes, isBinary)),
+			),
+			runs: 2000,
+		},
+		{
+			name: "decodeTextMessage: random strings give a message or a ProtocolError",
+			property: fc.property(
+				fc.string({ unit: "binary", maxLength: 400 }),
+				(text) => decodes(() => decodeTextMessage(text)),
+			),
+			runs: 2000,
+		},
+		{
+			name: "decodeFrame: mutated valid binary frames give a message or a ProtocolError",
+			property: fc.property(validBinary.chain(mutated), (frame) => {
+				decodes(() => decodeFrame(frame, true));
+				decodes(() => decodeFrame(frame, false));
+			}),
+			runs: 3000,
+		},
+		{
+			name: "decodeTextMessage: mutated valid text messages give a message or a ProtocolError",
+			property: fc.property(validText, textMutation, (text, changes) => {
+				let changed = text;
+				for (const [at, piece] of changes) {
+					const i = at % (changed.length + 1);
+					changed = changed.slice(0, i) + piece + changed.slice(i + 1);
+				}
+				decodes(() => decodeTextMessage(changed));
+			}),
+			runs: 3000,
+		},
+		{
+			name: "decodeFrame: any input up to 1 MB is decoded or refused quickly",
+			property: fc.property(
+				fc.integer({ min: 0, max: 1 << 20 }),
+				fc.nat(255),
+				(size, fill) => {
+					const bytes = new Uint8Array(size).fill(fill);
+					decodes(() => decodeFrame(bytes, true));
+					decodes(() => decodeFrame(bytes, false));
+				},
+			),
+			runs: 50,
+		},
+	];
+}
