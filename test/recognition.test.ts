@@ -237,7 +237,7 @@ describe("events, offsets and segmentation", () => {
 		// reported before the second clip starts.
 		const firstEnd = short.events.find((e) => e.type === "speechEndDetected");
 		assert.ok(
-			firstEnd &&
+			firstEnd?.type === "speechEndDetected" &&
 				firstEnd.args.offset / TICKS < 0.8 + durationOf(clips[0]) + 0.8,
 		);
 	});

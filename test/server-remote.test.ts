@@ -37,18 +37,23 @@ after(() => server.close());
 
 /** What an app sees of an event, without the ids that differ per run. */
 function shape(event: RecognizerEvent) {
-	const { type, args } = event;
-	if (type === "sessionStarted" || type === "sessionStopped") return { type };
-	if (type === "speechStartDetected" || type === "speechEndDetected")
-		return { type, offset: args.offset };
-	if (type === "canceled")
+	const type = event.type;
+	if (event.type === "sessionStarted" || event.type === "sessionStopped")
+		return { type };
+	if (
+		event.type === "speechStartDetected" ||
+		event.type === "speechEndDetected"
+	)
+		return { type, offset: event.args.offset };
+	if (event.type === "canceled")
 		return {
 			type,
-			reason: args.reason,
-			errorCode: args.errorCode,
-			offset: args.offset,
+			reason: event.args.reason,
+			errorCode: event.args.errorCode,
+			offset: event.args.offset,
 		};
-	const { result } = args;
+	if (!("result" in event.args)) throw new Error(`unexpected ${type}`);
+	const { result } = event.args;
 	return {
 		type,
 		reason: result.reason,
