@@ -6,6 +6,7 @@ import {
 	Option,
 } from "commander";
 import pc from "picocolors";
+import { registerEvalCommand } from "../eval/cli.js";
 import { registerModelsCommand } from "../models/cli.js";
 import {
 	EmbeddedSpeechConfig,
@@ -89,6 +90,7 @@ program
 	});
 
 registerModelsCommand(program);
+registerEvalCommand(program, speechConfig);
 registerServeCommand(program);
 
 interface EngineOptions {
