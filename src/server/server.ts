@@ -26,6 +26,7 @@ import {
 import { KeyCheck } from "./auth.js";
 import { Connection, type SessionLog } from "./connection.js";
 import { ServerMetrics } from "./metrics.js";
+import { serveStatic } from "./static.js";
 
 export interface ServerOptions {
 	/** Default 127.0.0.1. */
@@ -109,6 +110,8 @@ export async function startServer(
 				: "earshot";
 			return token ? reply(res, 200, token) : reply(res, 401, "wrong key\n");
 		}
+		// The live-captions page (web/) at `/`.
+		if (await serveStatic(path, req.method ?? "GET", res)) return;
 		reply(res, 404, "not found\n");
 	}
 
