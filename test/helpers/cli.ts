@@ -15,7 +15,8 @@ export function earshot(
 		{
 			cwd: projectRoot,
 			input: options.input,
-			env: { ...process.env, ...options.env },
+			// picocolors colours output when CI is set; tests read the plain text.
+			env: { ...process.env, NO_COLOR: "1", ...options.env },
 			maxBuffer: 64 * 1024 * 1024,
 			timeout: 120_000,
 		},
@@ -39,7 +40,7 @@ export class Terminal {
 			.join(" ");
 		this.child = spawn("script", ["-qfec", command, "/dev/null"], {
 			cwd: projectRoot,
-			env: { ...process.env, ...env, TERM: "xterm" },
+			env: { ...process.env, NO_COLOR: "1", ...env, TERM: "xterm" },
 			stdio: ["pipe", "pipe", "pipe"],
 		});
 		this.child.stdout?.on("data", (d: Buffer) => {
