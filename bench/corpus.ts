@@ -65,7 +65,9 @@ export function duration(file: string): number {
 	return Number(execFileSync("soxi", ["-D", file], { encoding: "utf8" }));
 }
 
-function to16k(path: string, name: string): string {
+/** `path` as 16 kHz 16-bit mono WAV in the bench scratch folder, converted once. */
+export function to16k(path: string, name: string): string {
+	mkdirSync(dir, { recursive: true });
 	const out = join(dir, name);
 	if (!existsSync(out))
 		execFileSync("sox", [

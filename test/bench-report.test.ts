@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { describe, test } from "node:test";
+import { writeReport } from "../bench/report.js";
+import type { SoakPhase, SoakResult } from "../bench/soak.js";
+
+const summary = (median: number, min: number, max: number, n = 5) => ({
+	median,
+	min,
+	max,
+	n,
+});
+
+const results = {
+	date: "2026-11-24T03:25:01.657Z",
+	machine: "Test CPU @ 3 GHz, 2 cores, 24 GiB, Node v20.20.2",
+	commit: "abc1234",
+	speech: "flite (6 sentences)",
+	cpu: {
+		audioSeconds: 155.3,
+		runs: 3,
+		earshot: {
+			cpuSeconds: summary(31.12, 30.36, 31.48, 3),
+			rtf: 0.2003,
+			peakRssMiB: summary(191.3, 186.1, 199.9, 3),
+			wer: 0.3267,
+		},
+		pocketsphinx: {
+			cpuSeconds: summary(29.93, 29.68, 30.16, 3),
+			rtf: 0.1927,
+			peakRssMiB: summary(112.3, 112.3, 112.5, 3),
+			wer: 0.3366,
+		},
+		cpuRatio: summary(1.0486, 1.0066, 1.0518, 3),
+	},
+	latency: {
+		utterances: 19,
+		segmentationSilenceMs: 500,
+		firstPartialMs: summary(268, 176, 936, 19),
+		finalizationMs: { ...summary(756, -312, 1698, 19), p95: 1650 },
+		finalizationOverheadMs: summary(256, -812, 1198, 19),
+		stopMs: summary(441, 112, 2678),
+		stopFlushedPhrases: 5,
+	},
+	sherpa: { streaming: { rtf: summary(0.081, 0.07, 0.09) } },
+	server: {
+		cores: 2,
+		sweep: {
+			criterion: "p95 finalization ≤ 1000 ms",
+			steps: [1, 2, 4, 8].map((streams) => ({
+				streams,
+				utterances: streams * 6,
+				errors: 0,
+				finalizationMs: {
+					...summary(600 + streams * 10, 500, 900 + streams * 50),
+					p95: 800 + streams * 40,
+				},
+				serverCpuCores: streams * 0.2,
+				serverRssMiB: 150 + streams * 9,
+			})),
+			maxStreams: 8,
+		},
+		cpuOverhead: {
+			audioSeconds: 155.3,
+			serverCpuSeconds: summary(31.9, 31.5, 32.4),
+			embeddedCpuSeconds: summary(31.1, 30.4, 31.5),
+			ratio: summary(1.027, 1.01, 1.05),
+		},
+	},
+};
+
+function soakPhase(name: string, rss: number[]): SoakPhase {
+	return {
+		name,
+		sessions: name === "server" ? 4 : 1,
+		audioSeconds: 3600,
+		wallSeconds: 900,
+		phrases: 800,
+		errors: [],
+		samples: rss.map((rssMiB, i) => ({
+			seconds: i * 60,
+			rssMiB,
+			heapMiB: 40,
+			handles: 6,
+		})),
+		rssAfterWarmupMiB: rss[3],
+		rssEndMiB: rss.at(-1) as number,
+		rssGrowth: 0.0123,
+		handlesAfterWarmup: 6,
+		handlesEnd: 6,
+		ok: true,
+	};
+}
+
+function soak(date: string): SoakResult {
+	return {
+		date,
+		machine: "soak machine",
+		speech: "flite",
+		minutes: 60,
+		speed: 4,
+		maxGrowth: 0.05,
+		ok: true,
+		phases: [
+			soakPhase("embedded", [120, 170, 181, 182, 183, 183, 184]),
+			soakPhase("server", [190, 230, 236, 237, 238, 238, 239]),
+		],
+	};
+}
+
+/** A small XML check: balanced tags, one root, and numbers wherever coordinates go. */
+function assertWellFormedSvg(svg: string, name: string): void {
+	const stack: string[] = [];
+	let roots = 0;
+	for (const match of svg.matchAll(/<(\/?)([a-zA-Z][\w-]*)([^>]*?)(\/?)>/g)) {
+		const [, closing, tag, attributes, selfClosing] = match;
+		if (closing) {
+			assert.equal(stack.pop(), tag, `${name}: </${tag}> closes nothing`);
+			continue;
+		}
+		if (stack.length === 0) roots++;
+		for (const [, key, value] of attributes.matchAll(/([\w-]+)="([^"]*)"/g)) {
+			if (/^(x|y|x1|x2|y1|y2|cx|cy|r|width|height)$/.test(key))
+				assert.ok(
+					Number.isFinite(Number(value)),
+					`${name}: ${tag} ${key}="${value}"`,
+				);
+			if (key === "points")
+				for (const pair of value.split(" "))
+					assert.ok(
+						/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/.test(pair),
+						`${name}: point ${pair}`,
+					);
+		}
+		if (!selfClosing) stack.push(tag);
+	}
+	assert.deepEqual(stack, [], `${name}: unclosed ${stack.join(", ")}`);
+	assert.equal(roots, 1, `${name}: one root element`);
+	assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+	assert.doesNotMatch(svg, /NaN|Infinity|undefined/);
+	// Text between tags never holds a raw < or &.
+	for (const text of svg.split(/<[^>]*>/))
+		assert.doesNotMatch(text, /&(?!amp;|lt;|gt;)/);
+}
+
+describe("writeReport", () => {
+	test("writes REPORT.md and a well-formed SVG per plot", () => {
+		const dir = mkdtempSync(join(tmpdir(), "earshot-report-"));
+		const files = writeReport({ ...results, soak: soak("2026-11-24") }, dir);
+		assert.deepEqual(files.map((f) => basename(f)).sort(), [
+			"REPORT.md",
+			"latency.svg",
+			"rtf.svg",
+			"server-sweep.svg",
+			"soak-rss.svg",
+		]);
+		for (const file of files.filter((f) => f.endsWith(".svg")))
+			assertWellFormedSvg(readFileSync(file, "utf8"), basename(file));
+		const report = readFileSync(join(dir, "REPORT.md"), "utf8");
+		for (const plot of ["latency", "rtf", "server-sweep", "soak-rss"])
+			assert.match(report, new RegExp(`\\]\\(plots/${plot}\\.svg\\)`));
+	});
+
+	test("tables hold the medians with min–max, the ratios and the machine", () => {
+		const dir = mkdtempSync(join(tmpdir(), "earshot-report-"));
+		writeReport({ ...results, soak: soak("2026-11-24") }, dir);
+		const report = readFileSync(join(dir, "REPORT.md"), "utf8");
+		for (const expected of [
+			"Test CPU @ 3 GHz, 2 cores, 24 GiB",
+			"| earshot | 31.12 s (30.36–31.48) | 0.2003 | 191 MiB (186–200) | 32.7 % |",
+			"| pocketsphinx_continuous | 29.93 s (29.68–30.16) | 0.1927 |",
+			"1.049× (1.007–1.052)",
+			"| speech onset → first recognizing | 268 ms (176–936) |  | 19 |",
+			"756 ms (-312–1698) | 1650 ms |",
+			"| stop → sessionStopped | 441 ms (112–2678) |",
+			"| sherpa streaming | 0.0810 (0.0700–0.0900) |",
+			"| 8 | 48 | 0 | 680 ms (500–1300) | 1120 ms | 1.60 | 222 MiB |",
+			"Most concurrent streams within the bound: **8**",
+			"| ratio server / embedded | 1.027× (1.010–1.050) |",
+			"| embedded | 1 | 60.0 min | 15.0 min | 182 → 184 MiB | 1.2 % | 6 → 6 | ok |",
+		])
+			assert.ok(report.includes(expected), `missing: ${expected}\n${report}`);
+	});
+
+	test("reads the newest bench/results/soak-*.json when the results hold no soak", () => {
+		const dir = mkdtempSync(join(tmpdir(), "earshot-report-"));
+		mkdirSync(join(dir, "results"));
+		for (const date of ["2026-11-20", "2026-11-24", "2026-11-22"])
+			writeFileSync(
+				join(dir, "results", `soak-${date}.json`),
+				JSON.stringify(soak(date)),
+			);
+		writeReport({ latency: results.latency }, dir);
+		const report = readFileSync(join(dir, "REPORT.md"), "utf8");
+		assert.match(
+			report,
+			/## Soak\n\n2026-11-24 on soak machine: \*\*passed\*\*/,
+		);
+	});
+
+	test("missing sections are left out, not failed on", () => {
+		const dir = mkdtempSync(join(tmpdir(), "earshot-report-"));
+		assert.deepEqual(
+			writeReport({}, dir).map((f) => basename(f)),
+			["REPORT.md"],
+		);
+		const report = readFileSync(join(dir, "REPORT.md"), "utf8");
+		assert.match(report, /^# earshot benchmark report/);
+		assert.doesNotMatch(report, /## /);
+
+		const partial = mkdtempSync(join(tmpdir(), "earshot-report-"));
+		const files = writeReport(
+			{ cpu: results.cpu, server: { cores: 2 } },
+			partial,
+		).map((f) => basename(f));
+		assert.deepEqual(files.sort(), ["REPORT.md", "rtf.svg"]);
+	});
+});
