@@ -6,6 +6,7 @@ import {
 	Option,
 } from "commander";
 import pc from "picocolors";
+import { modelArgument } from "../engines/select.js";
 import { registerEvalCommand } from "../eval/cli.js";
 import { registerModelsCommand } from "../models/cli.js";
 import {
@@ -13,6 +14,7 @@ import {
 	type SpeechConfig,
 } from "../sdk/speech-config.js";
 import { registerServeCommand } from "../server/cli.js";
+import { engineOption, MODEL_HELP } from "./engine-option.js";
 import { OUTPUT_FORMATS } from "./output.js";
 import { runRecognize, UsageError } from "./recognize.js";
 import { runSample } from "./sample.js";
@@ -24,12 +26,8 @@ const program = new Command("earshot")
 			"microphone: it prints RECOGNIZING / RECOGNIZED lines live and stops on ENTER.",
 	)
 	.version(process.env.npm_package_version ?? "0.1.0")
-	.addOption(
-		new Option("--engine <name>", "recognition engine").choices([
-			"pocketsphinx",
-		]),
-	)
-	.option("--model <dir>", "model directory (EmbeddedSpeechConfig.fromPath)")
+	.addOption(engineOption())
+	.option("--model <dir|name>", MODEL_HELP)
 	.option("--language <lang>", "recognition language", "en-US")
 	.showSuggestionAfterError()
 	.enablePositionalOptions()
@@ -74,12 +72,8 @@ program
 			.choices(OUTPUT_FORMATS)
 			.default("text"),
 	)
-	.addOption(
-		new Option("--engine <name>", "recognition engine").choices([
-			"pocketsphinx",
-		]),
-	)
-	.option("--model <dir>", "model directory (EmbeddedSpeechConfig.fromPath)")
+	.addOption(engineOption())
+	.option("--model <dir|name>", MODEL_HELP)
 	.option("--language <lang>", "recognition language", "en-US")
 	.addHelpText(
 		"after",
@@ -100,9 +94,11 @@ interface EngineOptions {
 }
 
 function speechConfig(options: EngineOptions): SpeechConfig {
-	const config = options.model
-		? EmbeddedSpeechConfig.fromPath(options.model)
+	const model = options.model ? modelArgument(options.model) : {};
+	const config = model.modelPath
+		? EmbeddedSpeechConfig.fromPath(model.modelPath)
 		: EmbeddedSpeechConfig.fromDefaults();
+	if (model.modelName) config.setSpeechRecognitionModel(model.modelName);
 	if (options.engine) config.setEngine(options.engine);
 	if (options.language) config.speechRecognitionLanguage = options.language;
 	return config;

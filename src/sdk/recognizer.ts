@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { checkLanguage, selectEngine } from "../engines/select.js";
+import {
+	checkLanguage,
+	parseThreads,
+	selectEngine,
+} from "../engines/select.js";
 import type { Phrase, SessionEvent } from "../recognition/events.js";
 import {
 	RecognitionSession,
@@ -68,6 +72,8 @@ export class SpeechRecognizer {
 	readonly phraseList: string[] = [];
 	private readonly audioConfig: AudioConfig;
 	private session: Session | undefined;
+	/** Set while the engine loads, before a session exists, so stop and start see it. */
+	private starting: Promise<Session | undefined> | undefined;
 	private readonly listeners = new Set<(event: RecognizerEvent) => void>();
 	private closed = false;
 
@@ -115,19 +121,22 @@ export class SpeechRecognizer {
 	/** Starts recognizing until stopped or the input ends; resolves once `sessionStarted` has fired. */
 	async startContinuousRecognition(): Promise<void> {
 		if (this.closed) throw new Error("the recognizer is closed");
-		if (this.session) throw new Error("recognition is already running");
+		if (this.session || this.starting)
+			throw new Error("recognition is already running");
 		await this.begin();
 	}
 
 	/** Flushes what was heard into a final `recognized`, then fires `sessionStopped`. Never waits for more audio. */
 	async stopContinuousRecognition(): Promise<void> {
+		await this.starting;
 		await this.session?.stop();
 	}
 
 	/** Recognizes one phrase: resolves with the first final result (or a Canceled one). */
 	async recognizeOnce(): Promise<SpeechRecognitionResult> {
 		if (this.closed) throw new Error("the recognizer is closed");
-		if (this.session) throw new Error("recognition is already running");
+		if (this.session || this.starting)
+			throw new Error("recognition is already running");
 		let first: SpeechRecognitionResult | undefined;
 		let resolveFirst: (result: SpeechRecognitionResult) => void = () => {};
 		const firstResult = new Promise<SpeechRecognitionResult>((resolve) => {
@@ -198,10 +207,19 @@ export class SpeechRecognizer {
 	/** Stops any recognition and releases the recognizer. */
 	async dispose(): Promise<void> {
 		this.closed = true;
+		await this.starting;
 		await this.session?.stop();
 	}
 
-	private async begin(): Promise<Session | undefined> {
+	private begin(): Promise<Session | undefined> {
+		const starting = this.openSession().finally(() => {
+			this.starting = undefined;
+		});
+		this.starting = starting;
+		return starting;
+	}
+
+	private async openSession(): Promise<Session | undefined> {
 		let open: (emit: (event: SessionEvent) => void) => Session;
 		try {
 			const options = this.sessionOptions();
@@ -210,17 +228,18 @@ export class SpeechRecognizer {
 				open = (emit) =>
 					new RemoteSession(remote, this.audioConfig.open, options, emit);
 			} else {
-				const modelPath =
-					this.properties.getProperty(EarshotProperty.ModelPath) || undefined;
-				const engine = selectEngine({
-					engine: this.properties.getProperty(EarshotProperty.Engine),
-					modelPath,
+				const property = (name: string) =>
+					this.properties.getProperty(name) || undefined;
+				const engine = await selectEngine({
+					engine: property(EarshotProperty.Engine),
+					modelPath: property(EarshotProperty.ModelPath),
+					modelName: property(EarshotProperty.ModelName),
+					numThreads: parseThreads(
+						property(EarshotProperty.NumThreads),
+						EarshotProperty.NumThreads,
+					),
 				});
-				checkLanguage(
-					engine,
-					this.speechRecognitionLanguage,
-					modelPath !== undefined,
-				);
+				checkLanguage(engine, this.speechRecognitionLanguage);
 				open = (emit) =>
 					new RecognitionSession(engine, this.audioConfig.open, options, emit);
 			}

@@ -9,6 +9,8 @@ export const EarshotProperty = {
 	ModelPath: "Earshot_ModelPath",
 	/** A model's name, as in `earshot models list`. */
 	ModelName: "Earshot_ModelName",
+	/** Decoding threads of a sherpa-onnx model; default EARSHOT_THREADS, else 2. */
+	NumThreads: "Earshot_NumThreads",
 } as const;
 
 /**
@@ -101,11 +103,7 @@ export class SpeechConfig {
 	}
 
 	get outputFormat(): OutputFormat {
-		return this.properties.getProperty(
-			PropertyId.SpeechServiceResponse_OutputFormatOption,
-		) === "DETAILED"
-			? OutputFormat.Detailed
-			: OutputFormat.Simple;
+		return outputFormatOf(this.properties);
 	}
 
 	set outputFormat(format: OutputFormat) {
@@ -194,7 +192,7 @@ export class EmbeddedSpeechConfig extends SpeechConfig {
 		return config;
 	}
 
-	/** Uses the engine's default model (PocketSphinx with Debian's English model). */
+	/** The best installed sherpa-onnx model, else PocketSphinx with Debian's English model. */
 	static fromDefaults(): EmbeddedSpeechConfig {
 		return new EmbeddedSpeechConfig();
 	}
@@ -208,4 +206,13 @@ export class EmbeddedSpeechConfig extends SpeechConfig {
 	setEngine(engine: string): void {
 		this.properties.setProperty(EarshotProperty.Engine, engine);
 	}
+}
+
+/** The output format that a property collection asks for (Azure stores it as a string). */
+export function outputFormatOf(properties: PropertyCollection): OutputFormat {
+	return properties.getProperty(
+		PropertyId.SpeechServiceResponse_OutputFormatOption,
+	) === "DETAILED"
+		? OutputFormat.Detailed
+		: OutputFormat.Simple;
 }

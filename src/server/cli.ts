@@ -1,4 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { engineOption, MODEL_HELP } from "../cli/engine-option.js";
+import { modelArgument } from "../engines/select.js";
 import { startServer } from "./server.js";
 
 interface ServeOptions {
@@ -52,12 +54,8 @@ export function registerServeCommand(program: Command): void {
 			whole(0),
 			30,
 		)
-		.addOption(
-			new Option("--engine <name>", "recognition engine").choices([
-				"pocketsphinx",
-			]),
-		)
-		.option("--model <dir>", "model directory")
+		.addOption(engineOption())
+		.option("--model <dir|name>", MODEL_HELP)
 		.addHelpText(
 			"after",
 			'\nClients:\n  JavaScript: sdk.SpeechConfig.fromHost(new URL("ws://localhost:5000"))\n  Python:     speechsdk.SpeechConfig(host="ws://localhost:5000")\n\nGET /healthz and /metrics (Prometheus); one JSON line per session on stderr.',
@@ -70,7 +68,10 @@ export function registerServeCommand(program: Command): void {
 				maxSessions: options.maxSessions,
 				maxSessionSeconds: options.maxSessionSeconds,
 				maxFrameBytes: options.maxFrameBytes,
-				engine: { engine: options.engine, modelPath: options.model },
+				engine: {
+					engine: options.engine,
+					...(options.model ? modelArgument(options.model) : {}),
+				},
 			});
 			process.stderr.write(
 				`${JSON.stringify({ event: "listening", url: server.url, key: Boolean(options.key) })}\n`,

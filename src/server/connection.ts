@@ -155,7 +155,7 @@ export class Connection {
 			this.context?.requestId === requestId ? this.context.body : undefined;
 		const settings = turnSettings(this.request, context);
 		try {
-			checkLanguage(this.engine, settings.language, false);
+			checkLanguage(this.engine, settings.language);
 		} catch (error) {
 			throw new ProtocolError((error as Error).message);
 		}

@@ -61,7 +61,7 @@ export interface RunningServer {
 export async function startServer(
 	options: ServerOptions = {},
 ): Promise<RunningServer> {
-	const engine = selectEngine(options.engine);
+	const engine = await selectEngine(options.engine);
 	const maxSessions = options.maxSessions ?? 64;
 	const limits = {
 		maxFrameBytes: options.maxFrameBytes ?? 1024 * 1024,

@@ -47,11 +47,14 @@ class WorkerChannel {
 	>();
 	private failure: Error | undefined;
 
+	/** The worker keeps the process alive only while a request waits on it. */
 	constructor(private readonly worker: Worker) {
+		worker.unref();
 		worker.on("message", (reply: WorkerReply) => {
 			const waiter = this.pending.get(reply.seq);
 			if (!waiter) return;
 			this.pending.delete(reply.seq);
+			if (this.pending.size === 0) worker.unref();
 			if (reply.ok) waiter.resolve(reply.value);
 			else waiter.reject(new Error(reply.error));
 		});
@@ -72,6 +75,7 @@ class WorkerChannel {
 	): Promise<T> {
 		if (this.failure) return Promise.reject(this.failure);
 		const seq = this.seq++;
+		this.worker.ref();
 		return new Promise<T>((resolve, reject) => {
 			this.pending.set(seq, {
 				resolve: resolve as (v: unknown) => void,
