@@ -11,6 +11,7 @@ TEST_PACKAGES=(
 	sctk                                      # NIST sclite, to cross-check the WER scorer
 	bsdutils                                  # `script`, a pseudo-terminal for the console app
 	bzip2 tar                                 # model archives
+	chromium                                  # a real browser for the live-captions page (test/web-browser.test.ts)
 )
 ensure_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 npm ci --no-audit --no-fund

@@ -225,6 +225,8 @@ export class SpeechSession {
 				this.fail("capacity", "The server is at capacity: try again later.");
 			else this.handlers.phrase?.(message.body);
 		} else if (message.path === "turn.end") {
+			// Unasked for, it means the server is ending the session: its close says why.
+			if (!this.ending) return;
 			this.ended = true;
 			this.resolve();
 			this.close();

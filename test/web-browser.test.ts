@@ -1,0 +1,355 @@
+/**
+ * The live-captions page in real Chromium (Debian's, driven by playwright-core): the fake
+ * microphone plays real speech, files are dropped on the page, and the server fails under it.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import WebSocket from "ws";
+import { scoreTranscript } from "../src/eval/score.js";
+import { RECOGNITION_PATHS } from "../src/protocol/paths.js";
+import {
+	type RunningServer,
+	type ServerOptions,
+	startServer,
+} from "../src/server/server.js";
+import { projectRoot, sharedDir, sharedManifest } from "./helpers/shared.js";
+import { synthesize, withPauses } from "./helpers/speech.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const skip = existsSync(CHROMIUM)
+	? false
+	: `${CHROMIUM} is missing (apt-get install chromium)`;
+const ARTIFACTS = join(projectRoot, "test-artifacts");
+const GAP_SECONDS = 1;
+const FLITE_SENTENCES = [
+	"the weather is nice today",
+	"please turn on the kitchen light",
+	"i would like a cup of coffee",
+];
+const SHARED_CLIPS = [
+	"speech/1089-134686-0002.wav",
+	"speech/1089-134691-0001.flac",
+	"speech/1221-135766-0002.wav",
+];
+
+/**
+ * Speech with pauses, as a 16 kHz 16-bit WAV (what Chromium's fake capture reads), with its
+ * reference and where each clip lies: recorded speech from ../shared, else flite.
+ */
+function speechFile() {
+	let clips: { path: string; reference: string }[];
+	if (sharedDir) {
+		const rows = sharedManifest();
+		const dir = mkdtempSync(join(tmpdir(), "earshot-web-"));
+		clips = SHARED_CLIPS.map((name) => {
+			const row = rows.find((r) => r.path.endsWith(name));
+			assert.ok(row, `${name} is in the shared manifest`);
+			const path = join(dir, `${basename(name)}.wav`);
+			execFileSync("sox", [
+				"-R",
+				row.path,
+				"-r",
+				"16000",
+				"-c",
+				"1",
+				"-b",
+				"16",
+				path,
+			]);
+			return { path, reference: row.reference };
+		});
+	} else {
+		clips = FLITE_SENTENCES.map((text) => ({
+			path: synthesize(text, { voice: "awb" }),
+			reference: text,
+		}));
+	}
+	const spans: [number, number][] = [];
+	let at = GAP_SECONDS;
+	for (const clip of clips) {
+		const seconds = Number(
+			execFileSync("soxi", ["-D", clip.path], { encoding: "utf8" }),
+		);
+		spans.push([at, at + seconds]);
+		at += seconds + GAP_SECONDS;
+	}
+	return {
+		path: withPauses(
+			clips.map((c) => c.path),
+			GAP_SECONDS,
+		),
+		reference: clips.map((c) => c.reference).join(" "),
+		spans,
+		seconds: at,
+	};
+}
+
+const BASE_ARGS = [
+	"--headless",
+	"--no-sandbox",
+	"--disable-gpu",
+	"--no-first-run",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+	"--use-fake-device-for-media-stream",
+];
+
+function launch(args: string[]): Promise<Browser> {
+	// launch() gives each browser a fresh temporary profile.
+	return chromium.launch({
+		executablePath: CHROMIUM,
+		args: [...BASE_ARGS, ...args],
+	});
+}
+
+const servers: RunningServer[] = [];
+async function serve(options: ServerOptions = {}) {
+	const server = await startServer({ port: 0, log: false, ...options });
+	servers.push(server);
+	return { server, page: server.url.replace(/^ws/, "http") };
+}
+
+/** The page's state and message, as the user sees them. */
+async function status(page: Page) {
+	return {
+		state: await page.getAttribute("#state", "data-state"),
+		message: (await page.textContent("#message")) ?? "",
+	};
+}
+
+function phrases(page: Page): Promise<string[]> {
+	return page.locator("#phrases li > span").allTextContents();
+}
+
+// In-page scripts are strings: the project's type check has no DOM types.
+
+/** Records in `window.events`, in order, each partial text shown and each phrase appended. */
+const OBSERVE_TRANSCRIPT = `{
+	const events = (window.events = []);
+	const partial = document.getElementById("partial");
+	new MutationObserver(() => partial.textContent && events.push("partial"))
+		.observe(partial, { childList: true, characterData: true, subtree: true });
+	new MutationObserver((records) => {
+		for (const r of records) for (const _ of r.addedNodes) events.push("phrase");
+	}).observe(document.getElementById("phrases"), { childList: true });
+}`;
+
+/** Records in `window.events` each value the progress bar takes. */
+const OBSERVE_PROGRESS = `{
+	const events = (window.events = []);
+	const bar = document.getElementById("progress");
+	new MutationObserver(() => events.push(bar.value)).observe(bar, { attributes: true });
+}`;
+
+/** A DataTransfer holding `bytes` as a file called `name`, as a drop would carry it. */
+function dataTransfer(bytes: Buffer, name: string): string {
+	return `(() => {
+		const bytes = Uint8Array.from(atob("${bytes.toString("base64")}"), (c) => c.charCodeAt(0));
+		const transfer = new DataTransfer();
+		transfer.items.add(new File([bytes], ${JSON.stringify(name)}, { type: "audio/wav" }));
+		return transfer;
+	})()`;
+}
+
+function events<T>(page: Page): Promise<T[]> {
+	return page.evaluate<T[]>("window.events");
+}
+
+const audio = skip ? undefined : speechFile();
+let browser: Browser;
+
+describe("live captions in Chromium", { skip }, () => {
+	before(async () => {
+		mkdirSync(ARTIFACTS, { recursive: true });
+		browser = await launch([
+			"--use-fake-ui-for-media-stream",
+			// %noloop: the speech plays once, then the fake microphone is silent.
+			`--use-file-for-fake-audio-capture=${audio?.path}%noloop`,
+		]);
+	});
+	after(async () => {
+		await browser?.close();
+		await Promise.all(servers.map((s) => s.close()));
+	});
+
+	test("the microphone's speech appears as partials, then phrases", async () => {
+		assert.ok(audio);
+		const { page: url } = await serve();
+		const page = await browser.newPage();
+		await page.goto(url);
+		await page.evaluate(OBSERVE_TRANSCRIPT);
+		await page.getByRole("button", { name: "Start microphone" }).click();
+		await page.waitForSelector('#state[data-state="listening"]');
+		// The speech plays once at real time; Stop then flushes any phrase still open.
+		await page.waitForTimeout((audio.seconds + 1) * 1000);
+		await page.getByRole("button", { name: "Stop" }).click();
+		await page.waitForSelector('#state[data-state="stopped"]');
+
+		const transcript = (await phrases(page)).join(" ");
+		const score = scoreTranscript(audio.reference, transcript);
+		assert.ok(
+			score.wer <= (sharedDir ? 0.3 : 0.45),
+			`WER ${score.wer.toFixed(3)}: "${transcript}"`,
+		);
+		const seen = (await events<string>(page)).join(" ");
+		// Every phrase was preceded by at least one partial since the phrase before it.
+		const runs = seen.split("phrase").slice(0, -1);
+		assert.ok(runs.length >= audio.spans.length, seen);
+		for (const run of runs) assert.match(run, /partial/, seen);
+		assert.equal(await page.textContent("#partial"), "");
+		await page.screenshot({
+			path: join(ARTIFACTS, "web-live.png"),
+			fullPage: true,
+		});
+		await page.close();
+	});
+
+	test("a dropped file shows progress, then its transcript; the SRT cues lie on the speech", async () => {
+		assert.ok(audio);
+		const { page: url } = await serve();
+		const page = await browser.newPage();
+		await page.goto(url);
+		await page.evaluate(OBSERVE_PROGRESS);
+		const transfer = await page.evaluateHandle(
+			dataTransfer(readFileSync(audio.path), "speech.wav"),
+		);
+		await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+		await page.waitForSelector('#state[data-state="stopped"]', {
+			timeout: 60_000,
+		});
+		const progress = await events<number>(page);
+		assert.ok(
+			progress.some((p) => p > 0 && p < 1),
+			`progress went through ${progress.join(", ")}`,
+		);
+		assert.equal(progress.at(-1), 1);
+		assert.equal(
+			await page.textContent("#progress-text"),
+			`Transcribed ${clock(audio.seconds)} of ${clock(audio.seconds)}`,
+		);
+		const texts = await phrases(page);
+		assert.ok(
+			scoreTranscript(audio.reference, texts.join(" ")).wer <=
+				(sharedDir ? 0.3 : 0.45),
+			texts.join(" "),
+		);
+
+		const [download] = await Promise.all([
+			page.waitForEvent("download"),
+			page.getByRole("button", { name: ".srt" }).click(),
+		]);
+		assert.equal(download.suggestedFilename(), "speech.srt");
+		const srt = readFileSync(await download.path(), "utf8");
+		const cues = [
+			...srt.matchAll(
+				/(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})/g,
+			),
+		].map((m) => [seconds(m.slice(1, 5)), seconds(m.slice(5, 9))]);
+		assert.equal(cues.length, texts.length, srt);
+		// Each cue lies within one clip, and each clip has a cue.
+		const SLACK = 0.3;
+		for (const [start, end] of cues)
+			assert.ok(
+				audio.spans.some(([a, b]) => start >= a - SLACK && end <= b + SLACK),
+				`cue ${start}-${end} is not on the speech at ${JSON.stringify(audio.spans)}`,
+			);
+		for (const [a, b] of audio.spans)
+			assert.ok(
+				cues.some(([start, end]) => start < b && end > a),
+				`no cue for the speech at ${a}-${b}:\n${srt}`,
+			);
+		await page.close();
+	});
+
+	test("the server stopping mid-session shows the error, and then that it is unreachable", async () => {
+		const { server, page: url } = await serve();
+		const page = await browser.newPage();
+		await page.goto(url);
+		await page.getByRole("button", { name: "Start microphone" }).click();
+		await page.waitForSelector('#state[data-state="listening"]');
+		await page.waitForFunction(
+			'document.getElementById("partial").textContent',
+		);
+		await server.close();
+		await page.waitForSelector('#state[data-state="error"]');
+		assert.match(
+			(await status(page)).message,
+			/server ended the session: server shutting down/,
+		);
+		await page.getByRole("button", { name: "Start microphone" }).click();
+		await page.waitForFunction(
+			'document.getElementById("message").textContent.includes("cannot be reached")',
+		);
+		assert.equal((await status(page)).state, "error");
+		await page.close();
+	});
+
+	test("a server at capacity says so", async () => {
+		const { server, page: url } = await serve({ maxSessions: 1 });
+		const holder = new WebSocket(
+			`${server.url}${RECOGNITION_PATHS.conversation}`,
+		);
+		await new Promise((resolve) => holder.once("open", resolve));
+		const page = await browser.newPage();
+		await page.goto(url);
+		await page.getByRole("button", { name: "Start microphone" }).click();
+		await page.waitForSelector('#state[data-state="error"]');
+		assert.equal(
+			(await status(page)).message,
+			"The server is at capacity: try again later.",
+		);
+		holder.close();
+		await page.close();
+	});
+
+	test("a server with a key asks for it, refuses a wrong one and works with the right one", async () => {
+		const { page: url } = await serve({ key: "sesame" });
+		const page = await browser.newPage();
+		await page.goto(url);
+		const key = page.getByLabel("Server key");
+		await key.waitFor();
+		await key.fill("wrong");
+		await page.getByRole("button", { name: "Start microphone" }).click();
+		await page.waitForSelector('#state[data-state="error"]');
+		assert.equal((await status(page)).message, "The server refused this key.");
+		await key.fill("sesame");
+		await page.getByRole("button", { name: "Start microphone" }).click();
+		await page.waitForSelector('#state[data-state="listening"]');
+		await page.getByRole("button", { name: "Stop" }).click();
+		await page.waitForSelector('#state[data-state="stopped"]');
+		await page.close();
+	});
+
+	test("a denied microphone is explained", async () => {
+		const { page: url } = await serve();
+		const denying = await launch(["--use-fake-ui-for-media-stream=deny"]);
+		try {
+			const page = await denying.newPage();
+			await page.goto(url);
+			await page.getByRole("button", { name: "Start microphone" }).click();
+			await page.waitForSelector('#state[data-state="error"]');
+			assert.match(
+				(await status(page)).message,
+				/^Microphone permission was denied\./,
+			);
+		} finally {
+			await denying.close();
+		}
+	});
+});
+
+function seconds([h, m, s, ms]: string[]): number {
+	return Number(h) * 3600 + Number(m) * 60 + Number(s) + Number(ms) / 1000;
+}
+
+/** The page's `m:ss`. */
+function clock(total: number): string {
+	const whole = Math.floor(total);
+	return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
