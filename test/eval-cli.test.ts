@@ -158,7 +158,7 @@ describe("earshot eval", () => {
 		assert.match(terminal.output, /WER \d/);
 	});
 
-	test("--engine goes through the CLI's engine choice: an unknown one fails in one line", () => {
+	test("--engine takes the same choices as recognize: an unknown one fails in one line", () => {
 		const { code, stderr } = earshot([
 			"eval",
 			"--dataset",

@@ -2,6 +2,7 @@ import { SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import { openAudioFile } from "../audio/decode.js";
+import { engineOption, MODEL_HELP } from "../cli/engine-option.js";
 import { AudioConfig } from "../sdk/audio-config.js";
 import { ResultReason } from "../sdk/enums.js";
 import { SpeechRecognizer } from "../sdk/recognizer.js";
@@ -73,8 +74,8 @@ export function registerEvalCommand(
 				.choices(["text", "json"])
 				.default("text"),
 		)
-		.option("--engine <name>", "recognition engine")
-		.option("--model <dir>", "model directory (EmbeddedSpeechConfig.fromPath)")
+		.addOption(engineOption())
+		.option("--model <dir|name>", MODEL_HELP)
 		.option("--language <lang>", "recognition language", "en-US")
 		.addHelpText(
 			"after",
