@@ -6,43 +6,41 @@ import { projectRoot } from "../test/helpers/shared.js";
 import { type Corpus, duration } from "./corpus.js";
 import { round, type Summary, summarize } from "./stats.js";
 
-interface Measured {
+export interface Measured {
 	cpuSeconds: number;
 	wallSeconds: number;
 	peakRssMiB: number;
 	transcript: string;
 }
 
+/** One engine's figures on the long file. */
+export interface CliFigures {
+	cpuSeconds: Summary;
+	/** Median CPU time (all threads) over audio time. */
+	rtf: number;
+	/** Median wall time over audio time. */
+	wallRtf: number;
+	peakRssMiB: Summary;
+	wer: number;
+}
+
 export interface CpuResult {
 	audioSeconds: number;
 	runs: number;
-	earshot: {
-		cpuSeconds: Summary;
-		rtf: number;
-		peakRssMiB: Summary;
-		wer: number;
-	};
-	pocketsphinx: {
-		cpuSeconds: Summary;
-		rtf: number;
-		peakRssMiB: Summary;
-		wer: number;
-	};
+	earshot: CliFigures;
+	pocketsphinx: CliFigures;
 	/** earshot's CPU time over the raw engine's, median of per-run ratios. */
 	cpuRatio: Summary;
 }
 
 /** earshot against raw `pocketsphinx_continuous` on the same long file, alternating runs. */
 export function benchCpu(corpus: Corpus, runs: number): CpuResult {
-	const audioSeconds = duration(corpus.long);
-	const reference = corpus.utterances.map((u) => u.reference).join(" ");
-	const cli = join(projectRoot, "dist", "cli", "main.js");
+	// Explicit: the default would be a sherpa model, were one installed.
+	const earshot = earshotCommand(corpus, ["--engine", "pocketsphinx"]);
 	const ours: Measured[] = [];
 	const raw: Measured[] = [];
 	for (let i = 0; i < runs; i++) {
-		ours.push(
-			measure([process.execPath, cli, "recognize", "--file", corpus.long]),
-		);
+		ours.push(measure(earshot));
 		raw.push(
 			measure([
 				"pocketsphinx_continuous",
@@ -53,28 +51,49 @@ export function benchCpu(corpus: Corpus, runs: number): CpuResult {
 			]),
 		);
 	}
-	const side = (list: Measured[]) => {
-		const cpu = summarize(list.map((m) => m.cpuSeconds));
-		return {
-			cpuSeconds: cpu,
-			rtf: round(cpu.median / audioSeconds, 4),
-			peakRssMiB: summarize(list.map((m) => round(m.peakRssMiB, 1))),
-			wer: round(scoreTranscript(reference, list[0].transcript).wer, 4),
-		};
-	};
 	return {
-		audioSeconds: round(audioSeconds, 1),
+		audioSeconds: round(duration(corpus.long), 1),
 		runs,
-		earshot: side(ours),
-		pocketsphinx: side(raw),
+		earshot: figures(corpus, ours),
+		pocketsphinx: figures(corpus, raw),
 		cpuRatio: summarize(
 			ours.map((m, i) => round(m.cpuSeconds / raw[i].cpuSeconds, 4)),
 		),
 	};
 }
 
+/** `earshot recognize` of the long file, on the built CLI, with engine options. */
+export function earshotCommand(corpus: Corpus, engineArgs: string[]): string[] {
+	const cli = join(projectRoot, "dist", "cli", "main.js");
+	return [
+		process.execPath,
+		cli,
+		"recognize",
+		"--file",
+		corpus.long,
+		...engineArgs,
+	];
+}
+
+/** Summaries of runs on the long file; WER of the first run's transcript. */
+export function figures(corpus: Corpus, runs: Measured[]): CliFigures {
+	const audioSeconds = duration(corpus.long);
+	const reference = corpus.utterances.map((u) => u.reference).join(" ");
+	const cpu = summarize(runs.map((m) => m.cpuSeconds));
+	return {
+		cpuSeconds: cpu,
+		rtf: round(cpu.median / audioSeconds, 4),
+		wallRtf: round(
+			summarize(runs.map((m) => m.wallSeconds)).median / audioSeconds,
+			4,
+		),
+		peakRssMiB: summarize(runs.map((m) => round(m.peakRssMiB, 1))),
+		wer: round(scoreTranscript(reference, runs[0].transcript).wer, 4),
+	};
+}
+
 /** Runs a command under GNU time: CPU (user+sys), wall time and peak RSS of the whole process. */
-function measure(command: string[]): Measured {
+export function measure(command: string[]): Measured {
 	const script = `/usr/bin/time -o /tmp/earshot-bench.time -f "%U %S %e %M" "$@"`;
 	const transcript = execFileSync("bash", ["-c", script, "bench", ...command], {
 		encoding: "utf8",

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openAudioFile } from "../src/audio/decode.js";
+import type { EngineChoice } from "../src/engines/select.js";
 import {
 	AudioConfig,
 	AudioInputStream,
+	EarshotProperty,
 	type RecognizerEvent,
 	ResultReason,
 	SpeechConfig,
@@ -32,12 +34,15 @@ export interface LatencyResult {
 }
 
 /** Streams the corpus through a push stream at real-time pace and times the events. */
-export async function benchLatency(corpus: Corpus): Promise<LatencyResult> {
+export async function benchLatency(
+	corpus: Corpus,
+	choice: EngineChoice = { engine: "pocketsphinx" },
+): Promise<LatencyResult> {
 	const pcm = readFileSync(corpus.paced.file).subarray(44);
 	const speech = await speechBounds(corpus);
 	const stream = AudioInputStream.createPushStream();
 	const recognizer = new SpeechRecognizer(
-		config(),
+		config(choice),
 		AudioConfig.fromStreamInput(stream),
 	);
 	const events: { event: RecognizerEvent; at: number }[] = [];
@@ -71,7 +76,7 @@ export async function benchLatency(corpus: Corpus): Promise<LatencyResult> {
 		if (partial) firstPartial.push(partial.at - (t0 + onset * 1000));
 		if (final) finalization.push(final.at - (t0 + end * 1000));
 	}
-	const stops = await benchStop(pcm, speech);
+	const stops = await benchStop(pcm, speech, choice);
 	return {
 		utterances: speech.length,
 		segmentationSilenceMs: SEGMENTATION_SILENCE_MS,
@@ -92,12 +97,13 @@ export async function benchLatency(corpus: Corpus): Promise<LatencyResult> {
 async function benchStop(
 	pcm: Buffer,
 	speech: { onset: number; end: number }[],
+	choice: EngineChoice,
 ) {
 	const results: { ms: number; flushed: boolean }[] = [];
 	for (const { onset, end } of speech.slice(0, 5)) {
 		const stream = AudioInputStream.createPushStream();
 		const recognizer = new SpeechRecognizer(
-			config(),
+			config(choice),
 			AudioConfig.fromStreamInput(stream),
 		);
 		let flushed = false;
@@ -124,8 +130,12 @@ async function benchStop(
 	return results;
 }
 
-function config(): SpeechConfig {
+/** The choice is explicit: the default would be a sherpa model, were one installed. */
+function config(choice: EngineChoice): SpeechConfig {
 	const c = SpeechConfig.fromSubscription("unused", "offline");
+	if (choice.engine) c.setProperty(EarshotProperty.Engine, choice.engine);
+	if (choice.modelName)
+		c.setProperty(EarshotProperty.ModelName, choice.modelName);
 	c.setProperty(
 		"Speech_SegmentationSilenceTimeoutMs",
 		String(SEGMENTATION_SILENCE_MS),
