@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
 	copyFileSync,
-	existsSync,
 	mkdirSync,
 	mkdtempSync,
 	rmSync,
@@ -39,7 +38,7 @@ import {
 	type Run,
 	summarize,
 } from "./helpers/recognize.js";
-import { noSharedReason, sharedDir } from "./helpers/shared.js";
+import { vadFixture } from "./helpers/shared.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "earshot-select-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -57,16 +56,7 @@ const cliEnv = (extra: NodeJS.ProcessEnv = {}) => ({
 });
 
 const RATE = 16000;
-const vadFile = sharedDir
-	? join(sharedDir, "models", "silero_vad.onnx")
-	: undefined;
-const harvard = sharedDir
-	? join(sharedDir, "audio", "speech", "harvard-list72-8k.wav")
-	: undefined;
-const noVad =
-	!vadFile || !existsSync(vadFile) || !harvard || !existsSync(harvard)
-		? noSharedReason
-		: false;
+const { vad: vadFile, harvard, skip: noVad } = vadFixture;
 
 /** 0.5 s silence, 0.5 s at 300 Hz ("lo"), 1 s silence, 0.5 s at 5 kHz ("hi"), 1 s silence: 16-bit PCM. */
 function tonesPcm(): Buffer {
@@ -88,12 +78,13 @@ function tonesPcm(): Buffer {
 	return Buffer.from(Int16Array.from(samples).buffer);
 }
 
-/** Continuous recognition of 16 kHz 16-bit PCM from a push stream, to the end. */
+/** Continuous recognition of 16-bit PCM (default 16 kHz) from a push stream, to the end. */
 async function recognize(
 	config: EmbeddedSpeechConfig,
 	pcm: Buffer,
+	format?: AudioStreamFormat,
 ): Promise<Run> {
-	const stream = AudioInputStream.createPushStream();
+	const stream = AudioInputStream.createPushStream(format);
 	const recognizer = new SpeechRecognizer(
 		config,
 		AudioConfig.fromStreamInput(stream),
@@ -374,7 +365,7 @@ describe("installed models", { skip: noVad }, () => {
 	});
 
 	test("with the VAD installed the default is the best installed model, with its languages", async () => {
-		await install("silero-vad", { "silero_vad.onnx": vadFile as string });
+		await install("silero-vad", { "silero_vad.onnx": vadFile });
 		const resolved = await resolveEngine();
 		assert.equal(resolved.engine, "sherpa");
 		if (resolved.engine !== "sherpa") return;
@@ -406,32 +397,20 @@ describe("installed models", { skip: noVad }, () => {
 	});
 
 	test("an offline model behind the installed VAD runs end to end on real speech", async () => {
-		const wave = sherpa.readWave(harvard as string);
+		const wave = sherpa.readWave(harvard);
 		const pcm = Buffer.from(
 			Int16Array.from(wave.samples, (s) =>
 				Math.max(-32768, Math.min(32767, Math.round(s * 32768))),
 			).buffer,
 		);
-		const stream = AudioInputStream.createPushStream(
-			// The file's own 8 kHz: earshot resamples it.
+		// The file's own 8 kHz: earshot resamples it.
+		const run = await recognize(
+			EmbeddedSpeechConfig.fromPath(offlineDir),
+			pcm,
 			AudioStreamFormat.getWaveFormatPCM(wave.sampleRate, 16, 1),
 		);
-		const recognizer = new SpeechRecognizer(
-			EmbeddedSpeechConfig.fromPath(offlineDir),
-			AudioConfig.fromStreamInput(stream),
-		);
-		const events: RecognizerEvent[] = [];
-		const iteration = (async () => {
-			for await (const event of recognizer.events()) events.push(event);
-		})();
-		await recognizer.startContinuousRecognition();
-		stream.write(pcm);
-		stream.close();
-		await iteration;
-		await recognizer.dispose();
-		const run = summarize(events);
 		assert.equal(run.canceled?.reason, CancellationReason.EndOfStream);
-		const finals = events.flatMap((e) =>
+		const finals = run.events.flatMap((e) =>
 			e.type === "recognized" &&
 			e.args.result.reason === ResultReason.RecognizedSpeech
 				? [e.args.result]
@@ -446,6 +425,6 @@ describe("installed models", { skip: noVad }, () => {
 			previousEnd = r.offset + r.duration;
 			assert.ok(previousEnd <= seconds * 1e7 + 1e5, "inside the file");
 		}
-		assert.ok(events.some((e) => e.type === "recognizing"));
+		assert.ok(run.events.some((e) => e.type === "recognizing"));
 	});
 });

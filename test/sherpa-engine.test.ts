@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sherpa from "sherpa-onnx-node";
 import { createResampler } from "../src/audio/resample.js";
@@ -17,7 +15,7 @@ import {
 	writeOfflineNemoCtcModel,
 	writeStreamingNemoCtcModel,
 } from "./helpers/onnx-models.js";
-import { noSharedReason, sharedDir } from "./helpers/shared.js";
+import { vadFixture } from "./helpers/shared.js";
 
 const RATE = 16000;
 
@@ -190,16 +188,7 @@ describe("streaming engine (generated NeMo CTC)", () => {
 	});
 });
 
-const vadModel = sharedDir
-	? join(sharedDir, "models", "silero_vad.onnx")
-	: undefined;
-const harvard = sharedDir
-	? join(sharedDir, "audio", "speech", "harvard-list72-8k.wav")
-	: undefined;
-const noVad =
-	!vadModel || !existsSync(vadModel) || !harvard || !existsSync(harvard)
-		? noSharedReason
-		: false;
+const { vad: vadModel, harvard, skip: noVad } = vadFixture;
 
 describe("offline engine behind Silero VAD (generated NeMo CTC, real speech)", {
 	skip: noVad,

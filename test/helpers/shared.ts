@@ -21,6 +21,22 @@ export const sharedDir: string | undefined = (() => {
 export const noSharedReason =
 	"../shared is absent (set EARSHOT_SHARED to its path)";
 
+/**
+ * ../shared's Silero VAD and its ten Harvard sentences with pauses (8 kHz WAV); `skip` is
+ * the reason to skip when either is absent, else false.
+ */
+export const vadFixture = (() => {
+	const vad = join(sharedDir ?? "", "models", "silero_vad.onnx");
+	const harvard = join(
+		sharedDir ?? "",
+		"audio",
+		"speech",
+		"harvard-list72-8k.wav",
+	);
+	const present = sharedDir && existsSync(vad) && existsSync(harvard);
+	return { vad, harvard, skip: present ? false : noSharedReason };
+})();
+
 export type { ManifestRow };
 
 /** Rows of ../shared/audio/manifest.tsv, with absolute paths; empty when absent. */
