@@ -188,8 +188,7 @@ function startMicrophone() {
 	baseName = "transcript";
 	// Created inside the click, so that autoplay rules let it run.
 	const context = new AudioContext();
-	return runSession("Microphones", async (run, session) => {
-		run.release.push(() => void context.close());
+	const done = runSession("Microphones", async (run, session) => {
 		const stream = await openMicrophone();
 		run.release.push(() => {
 			for (const track of stream.getTracks()) track.stop();
@@ -210,6 +209,7 @@ function startMicrophone() {
 		};
 		setState("listening", "Listening");
 	});
+	return done.then(() => context.close());
 }
 
 /** The file as 16 kHz mono 16-bit samples; the browser decodes and resamples it. */
