@@ -36,18 +36,22 @@ import {
 	SpeechRecognitionEventArgs,
 	SpeechRecognitionResult,
 } from "./results.js";
-import { EarshotProperty, type SpeechConfig } from "./speech-config.js";
+import {
+	EarshotProperty,
+	outputFormatOf,
+	type SpeechConfig,
+} from "./speech-config.js";
 
 type Handler<T> = ((sender: SpeechRecognizer, event: T) => void) | undefined;
 
 /** One event from `SpeechRecognizer.events()`, named as the handler property it matches. */
 export type RecognizerEvent =
-	| { type: "sessionStarted" | "sessionStopped"; args: SessionEventArgs }
-	| {
-			type: "speechStartDetected" | "speechEndDetected";
-			args: RecognitionEventArgs;
-	  }
-	| { type: "recognizing" | "recognized"; args: SpeechRecognitionEventArgs }
+	| { type: "sessionStarted"; args: SessionEventArgs }
+	| { type: "sessionStopped"; args: SessionEventArgs }
+	| { type: "speechStartDetected"; args: RecognitionEventArgs }
+	| { type: "speechEndDetected"; args: RecognitionEventArgs }
+	| { type: "recognizing"; args: SpeechRecognitionEventArgs }
+	| { type: "recognized"; args: SpeechRecognitionEventArgs }
 	| { type: "canceled"; args: SpeechRecognitionCanceledEventArgs };
 
 class ParameterError extends Error {}
@@ -90,11 +94,7 @@ export class SpeechRecognizer {
 	}
 
 	get outputFormat(): OutputFormat {
-		return this.properties.getProperty(
-			PropertyId.SpeechServiceResponse_OutputFormatOption,
-		) === "DETAILED"
-			? OutputFormat.Detailed
-			: OutputFormat.Simple;
+		return outputFormatOf(this.properties);
 	}
 
 	startContinuousRecognitionAsync(
