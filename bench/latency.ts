@@ -14,9 +14,9 @@ import {
 import type { Corpus } from "./corpus.js";
 import { percentile, round, type Summary, summarize } from "./stats.js";
 
-const BYTES_PER_SECOND = 32000;
+export const BYTES_PER_SECOND = 32000;
 const CHUNK_MS = 100;
-const SEGMENTATION_SILENCE_MS = 500;
+export const SEGMENTATION_SILENCE_MS = 500;
 
 export interface LatencyResult {
 	utterances: number;
@@ -31,6 +31,22 @@ export interface LatencyResult {
 	stopMs: Summary;
 	/** `recognized` events that arrived after stop, carrying the flushed phrase. */
 	stopFlushedPhrases: number;
+}
+
+/** Where speech starts and ends in an utterance, s of audio. */
+export interface Bounds {
+	onset: number;
+	end: number;
+}
+
+/** A `recognizing` or `recognized` result: offset and duration in s of audio, `at` wall ms. */
+export interface TimedResult {
+	final: boolean;
+	/** RecognizedSpeech, not NoMatch. */
+	speech: boolean;
+	offset: number;
+	duration: number;
+	at: number;
 }
 
 /** Streams the corpus through a push stream at real-time pace and times the events. */
@@ -56,35 +72,30 @@ export async function benchLatency(
 	await collected;
 	await recognizer.dispose();
 
-	const firstPartial: number[] = [];
-	const finalization: number[] = [];
-	for (const { onset, end } of speech) {
-		const inSpan = (e: RecognizerEvent) =>
-			"result" in e.args &&
-			e.args.result.offset / 1e7 < end &&
-			e.args.result.offset / 1e7 + e.args.result.duration / 1e7 > onset;
-		const partial = events.find(
-			(e) => e.event.type === "recognizing" && inSpan(e.event),
-		);
-		// An utterance with pauses inside may be several phrases: its end is final with the last one.
-		const final = events.findLast(
-			(e) =>
-				e.event.type === "recognized" &&
-				e.event.args.result.reason === ResultReason.RecognizedSpeech &&
-				inSpan(e.event),
-		);
-		if (partial) firstPartial.push(partial.at - (t0 + onset * 1000));
-		if (final) finalization.push(final.at - (t0 + end * 1000));
-	}
+	const { firstPartial, finalization } = utteranceLatencies(
+		events.flatMap(({ event, at }) =>
+			event.type === "recognizing" || event.type === "recognized"
+				? [
+						{
+							final: event.type === "recognized",
+							speech:
+								event.args.result.reason === ResultReason.RecognizedSpeech,
+							offset: event.args.result.offset / 1e7,
+							duration: event.args.result.duration / 1e7,
+							at,
+						},
+					]
+				: [],
+		),
+		speech,
+		t0,
+	);
 	const stops = await benchStop(pcm, speech, choice);
 	return {
 		utterances: speech.length,
 		segmentationSilenceMs: SEGMENTATION_SILENCE_MS,
 		firstPartialMs: rounded(summarize(firstPartial)),
-		finalizationMs: {
-			...rounded(summarize(finalization)),
-			p95: round(percentile(finalization, 95), 0),
-		},
+		finalizationMs: latencySummary(finalization),
 		finalizationOverheadMs: rounded(
 			summarize(finalization.map((ms) => ms - SEGMENTATION_SILENCE_MS)),
 		),
@@ -94,11 +105,7 @@ export async function benchLatency(
 }
 
 /** Stops in the middle of several utterances; each stop must flush the open phrase. */
-async function benchStop(
-	pcm: Buffer,
-	speech: { onset: number; end: number }[],
-	choice: EngineChoice,
-) {
+async function benchStop(pcm: Buffer, speech: Bounds[], choice: EngineChoice) {
 	const results: { ms: number; flushed: boolean }[] = [];
 	for (const { onset, end } of speech.slice(0, 5)) {
 		const stream = AudioInputStream.createPushStream();
@@ -130,6 +137,34 @@ async function benchStop(
 	return results;
 }
 
+/**
+ * Per utterance, wall ms from speech onset to its first partial and from the end of speech to
+ * its final result; `t0` is the wall time at which audio time 0 was due.
+ */
+export function utteranceLatencies(
+	results: TimedResult[],
+	speech: Bounds[],
+	t0: number,
+): { firstPartial: number[]; finalization: number[] } {
+	const firstPartial: number[] = [];
+	const finalization: number[] = [];
+	for (const { onset, end } of speech) {
+		const inSpan = (r: TimedResult) =>
+			r.offset < end && r.offset + r.duration > onset;
+		const partial = results.find((r) => !r.final && inSpan(r));
+		// An utterance with pauses inside may be several phrases: its end is final with the last one.
+		const final = results.findLast((r) => r.final && r.speech && inSpan(r));
+		if (partial) firstPartial.push(partial.at - (t0 + onset * 1000));
+		if (final) finalization.push(final.at - (t0 + end * 1000));
+	}
+	return { firstPartial, finalization };
+}
+
+/** Rounded median, min, max and p95 of latencies in ms. */
+export function latencySummary(ms: number[]): Summary & { p95: number } {
+	return { ...rounded(summarize(ms)), p95: round(percentile(ms, 95), 0) };
+}
+
 /** The choice is explicit: the default would be a sherpa model, were one installed. */
 function config(choice: EngineChoice): SpeechConfig {
 	const c = SpeechConfig.fromSubscription("unused", "offline");
@@ -144,7 +179,7 @@ function config(choice: EngineChoice): SpeechConfig {
 }
 
 /** Writes 100 ms pieces at real-time pace; returns the wall time at which audio time 0 was due. */
-async function pushRealtime(
+export async function pushRealtime(
 	stream: { write(b: Buffer): void },
 	pcm: Buffer,
 	length: number,
@@ -163,9 +198,7 @@ async function pushRealtime(
 }
 
 /** Where speech really starts and ends in each utterance of the paced file: loud 10 ms frames. */
-async function speechBounds(
-	corpus: Corpus,
-): Promise<{ onset: number; end: number }[]> {
+export async function speechBounds(corpus: Corpus): Promise<Bounds[]> {
 	const { samples, sampleRate } = await openAudioFile(corpus.paced.file);
 	const frame = sampleRate / 100;
 	const loud = (t: number) => {
@@ -184,7 +217,7 @@ async function speechBounds(
 	});
 }
 
-function rounded(s: Summary): Summary {
+export function rounded(s: Summary): Summary {
 	return {
 		median: round(s.median, 0),
 		min: round(s.min, 0),
