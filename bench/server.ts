@@ -155,6 +155,10 @@ export async function benchServer(corpus: Corpus): Promise<ServerBenchResult> {
 		// One step between the last N that passed and the first that failed.
 		const between = Math.floor((passed + n) / 2);
 		if (between > passed) await measure(between);
+		// Memory only where the decoder pool had not yet grown past N in an earlier step.
+		const rising = steps.filter((s, i) =>
+			steps.slice(0, i).every((earlier) => earlier.streams < s.streams),
+		);
 		steps.sort((a, b) => a.streams - b.streams);
 		// The largest N up to which every N measured is within the bound.
 		const most = (key: LatencyKey) => {
@@ -178,7 +182,7 @@ export async function benchServer(corpus: Corpus): Promise<ServerBenchResult> {
 			cpuOverhead,
 			memory: {
 				idleRssMiB: round(idleRssMiB, 1),
-				perSession: steps.map((s) => ({
+				perSession: rising.map((s) => ({
 					streams: s.streams,
 					rssMiB: s.serverRssMiB,
 					perSessionMiB: round((s.serverRssMiB - idleRssMiB) / s.streams, 1),
