@@ -1,15 +1,18 @@
-// `npm run bench`: earshot's figures, measured side by side with the raw engine in one run.
+// `npm run bench`: earshot's figures, each measured side by side with its reference in one run:
+// raw pocketsphinx_continuous, embedded against server, PocketSphinx against sherpa.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../test/helpers/shared.js";
 import { loadCorpus } from "./corpus.js";
 import { benchCpu } from "./cpu.js";
 import { benchLatency } from "./latency.js";
+import { machineName, writeReport } from "./report.js";
+import { benchServer } from "./server.js";
+import { benchSherpa } from "./sherpa.js";
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
-const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const machine = machineName();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 log(`earshot bench on ${machine}`);
@@ -21,6 +24,12 @@ log(
 const cpu = benchCpu(corpus, runs);
 log("latency: a push stream paced at real time...");
 const latency = await benchLatency(corpus);
+log("server: concurrency sweep, CPU against embedded, memory per session...");
+const server = await benchServer(corpus);
+log("sherpa: the best installed model, if any...");
+const sherpa = await benchSherpa(corpus);
+if (!sherpa)
+	log("sherpa: no model installed (earshot models pull NAME), section skipped");
 
 const results = {
 	date: new Date().toISOString(),
@@ -32,28 +41,13 @@ const results = {
 	speech: corpus.source,
 	cpu,
 	latency,
+	server,
+	...(sherpa ? { sherpa } : {}),
 };
-const dir = join(projectRoot, "bench", "results");
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `${results.date.slice(0, 10)}.json`);
+const benchDir = join(projectRoot, "bench");
+mkdirSync(join(benchDir, "results"), { recursive: true });
+const file = join(benchDir, "results", `${results.date.slice(0, 10)}.json`);
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-
-const ms = (s: { median: number; min: number; max: number }) =>
-	`${s.median} ms (${s.min}–${s.max})`;
-console.log(`
-| measure | earshot | pocketsphinx_continuous |
-| --- | --- | --- |
-| CPU time, ${cpu.audioSeconds} s of speech (median of ${runs}) | ${cpu.earshot.cpuSeconds.median.toFixed(2)} s | ${cpu.pocketsphinx.cpuSeconds.median.toFixed(2)} s |
-| CPU ratio, earshot / raw (median, min–max) | ${cpu.cpuRatio.median.toFixed(3)}× (${cpu.cpuRatio.min.toFixed(3)}–${cpu.cpuRatio.max.toFixed(3)}) | 1 |
-| real-time factor (CPU / audio) | ${cpu.earshot.rtf} | ${cpu.pocketsphinx.rtf} |
-| peak RSS | ${cpu.earshot.peakRssMiB.median.toFixed(0)} MiB | ${cpu.pocketsphinx.peakRssMiB.median.toFixed(0)} MiB |
-| WER | ${(cpu.earshot.wer * 100).toFixed(1)} % | ${(cpu.pocketsphinx.wer * 100).toFixed(1)} % |
-
-| latency, stream paced at real time (${latency.utterances} utterances) | median (min–max) |
-| --- | --- |
-| speech onset → first recognizing | ${ms(latency.firstPartialMs)} |
-| end of speech → recognized (silence timeout ${latency.segmentationSilenceMs} ms) | ${ms(latency.finalizationMs)}, p95 ${latency.finalizationMs.p95} ms |
-| … beyond the silence timeout | ${ms(latency.finalizationOverheadMs)} |
-| stop → sessionStopped (mid-phrase, phrase flushed ${latency.stopFlushedPhrases}/${latency.stopMs.n}) | ${ms(latency.stopMs)} |
-`);
-log(`results: ${file}`);
+writeReport(results, benchDir);
+console.log(readFileSync(join(benchDir, "REPORT.md"), "utf8"));
+log(`results: ${file}, report: bench/REPORT.md`);
