@@ -53,6 +53,15 @@ function collect(r: SpeechRecognizer): {
 	return { events, done };
 }
 
+/** Recognizes until the input ends and summarizes the events. */
+async function runToEnd(r: SpeechRecognizer) {
+	const { events, done } = collect(r);
+	await r.startContinuousRecognition();
+	await done;
+	await r.dispose();
+	return summarize(events.map((e) => e.event));
+}
+
 /** Writes `bytes` to a push stream in 100 ms pieces at real-time pace; resolves when written. */
 async function pushRealtime(
 	write: (b: Buffer) => void,
@@ -147,11 +156,7 @@ describe("streams", () => {
 		const r = recognizer(
 			AudioConfig.fromStreamInput(AudioInputStream.createPullStream(callback)),
 		);
-		const { events, done } = collect(r);
-		await r.startContinuousRecognition();
-		await done;
-		await r.dispose();
-		const run = summarize(events.map((e) => e.event));
+		const run = await runToEnd(r);
 		assert.ok(
 			scoreTranscript(SENTENCES.join(" "), run.transcript).wer <= 0.35,
 			run.transcript,
@@ -181,11 +186,7 @@ describe("streams", () => {
 			AudioStreamFormat.getWaveFormatPCM(8000, 16, 1),
 		);
 		const r = recognizer(AudioConfig.fromStreamInput(stream));
-		const { events, done } = collect(r);
-		await r.startContinuousRecognition();
-		await done;
-		await r.dispose();
-		const run = summarize(events.map((e) => e.event));
+		const run = await runToEnd(r);
 		assert.ok(
 			scoreTranscript(SENTENCES.join(" "), run.transcript).wer <= 0.5,
 			run.transcript,

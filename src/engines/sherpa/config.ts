@@ -126,18 +126,26 @@ function bpeOptions(
 		: {};
 }
 
+/** The model-config fields every kind shares. */
+function commonModelFields(
+	file: ReturnType<typeof resolver>,
+	options: SherpaConfigOptions,
+) {
+	return {
+		tokens: file("tokens"),
+		numThreads: options.numThreads ?? DEFAULT_THREADS,
+		provider: options.provider ?? "cpu",
+		debug: 0,
+	};
+}
+
 /** The OnlineRecognizer config for a streaming model. */
 export function onlineConfigFor(
 	model: SherpaModel,
 	options: SherpaConfigOptions = {},
 ): OnlineRecognizerConfig {
 	const file = resolver(model);
-	const common = {
-		tokens: file("tokens"),
-		numThreads: options.numThreads ?? DEFAULT_THREADS,
-		provider: options.provider ?? "cpu",
-		debug: 0,
-	};
+	const common = commonModelFields(file, options);
 	let modelConfig: OnlineRecognizerConfig["modelConfig"];
 	switch (model.kind) {
 		case "streaming-transducer":
@@ -174,13 +182,7 @@ export function onlineConfigFor(
 		maxActivePaths: 4,
 		enableEndpoint: 1,
 		...endpoint,
-		...(hotwords
-			? {
-					hotwordsBuf: hotwordsText(hotwords, "\n"),
-					hotwordsBufSize: Buffer.byteLength(hotwordsText(hotwords, "\n")),
-					hotwordsScore: options.hotwordsScore ?? DEFAULT_HOTWORDS_SCORE,
-				}
-			: {}),
+		...(hotwords ? hotwordsFields(hotwords, options) : {}),
 	};
 }
 
@@ -190,12 +192,7 @@ export function offlineConfigFor(
 	options: SherpaConfigOptions = {},
 ): OfflineRecognizerConfig {
 	const file = resolver(model);
-	const common = {
-		tokens: file("tokens"),
-		numThreads: options.numThreads ?? DEFAULT_THREADS,
-		provider: options.provider ?? "cpu",
-		debug: 0,
-	};
+	const common = commonModelFields(file, options);
 	let modelConfig: OfflineRecognizerConfig["modelConfig"];
 	switch (model.kind) {
 		case "whisper":
@@ -320,4 +317,16 @@ export function hotwordsText(
 		.map((p) => p.trim().replace(/[/\n]/g, " "))
 		.filter((p) => p.length > 0)
 		.join(separator);
+}
+
+function hotwordsFields(
+	hotwords: readonly string[],
+	options: SherpaConfigOptions,
+) {
+	const text = hotwordsText(hotwords, "\n");
+	return {
+		hotwordsBuf: text,
+		hotwordsBufSize: Buffer.byteLength(text),
+		hotwordsScore: options.hotwordsScore ?? DEFAULT_HOTWORDS_SCORE,
+	};
 }
