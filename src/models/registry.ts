@@ -4,6 +4,7 @@ export type ModelKind =
 	| "streaming-transducer"
 	| "whisper"
 	| "moonshine"
+	| "moonshine-v2"
 	| "nemo-transducer"
 	| "sense-voice"
 	| "vad";
@@ -22,6 +23,8 @@ export const REQUIRED_FILES = {
 		"cachedDecoder",
 		"tokens",
 	],
+	/** Moonshine as its authors export it: one merged decoder with a KV cache (sherpa's "v2"). */
+	"moonshine-v2": ["encoder", "mergedDecoder", "tokens"],
 	"nemo-transducer": ["encoder", "decoder", "joiner", "tokens"],
 	"sense-voice": ["model", "tokens"],
 	vad: ["model"],

@@ -33,6 +33,7 @@ export interface SherpaModelFiles {
 	preprocessor?: string;
 	uncachedDecoder?: string;
 	cachedDecoder?: string;
+	mergedDecoder?: string;
 	/** A sentencepiece vocabulary, which lets hotwords be given as plain words. */
 	bpeVocab?: string;
 }
@@ -215,6 +216,15 @@ export function offlineConfigFor(
 					encoder: file("encoder"),
 					uncachedDecoder: file("uncachedDecoder"),
 					cachedDecoder: file("cachedDecoder"),
+				},
+				...common,
+			};
+			break;
+		case "moonshine-v2":
+			modelConfig = {
+				moonshine: {
+					encoder: file("encoder"),
+					mergedDecoder: file("mergedDecoder"),
 				},
 				...common,
 			};

@@ -234,7 +234,8 @@ export async function createSherpaEngine(
 
 /**
  * Guesses kind and files from an unpacked sherpa-onnx release directory: transducers by
- * encoder/decoder/joiner (streaming when the name says so), moonshine by its preprocessor,
+ * encoder/decoder/joiner (streaming when the name says so), moonshine by its preprocessor or
+ * merged decoder,
  * whisper and sense-voice by name, else a single-file CTC model. int8 files win when both exist.
  */
 export function detectSherpaModel(dir: string): SherpaModel {
@@ -255,7 +256,14 @@ export function detectSherpaModel(dir: string): SherpaModel {
 	const decoder = find(/decoder.*\.onnx$/);
 	const joiner = find(/joiner.*\.onnx$/);
 	const preprocessor = find(/^preprocess.*\.onnx$/);
-	if (preprocessor) {
+	const mergedDecoder = find(/^decoder_model_merged.*\.(ort|onnx)$/);
+	if (mergedDecoder) {
+		kind = "moonshine-v2";
+		Object.assign(files, {
+			encoder: find(/^encoder_model.*\.(ort|onnx)$/),
+			mergedDecoder,
+		});
+	} else if (preprocessor) {
 		kind = "moonshine";
 		Object.assign(files, {
 			preprocessor,
