@@ -136,6 +136,11 @@ function testEntry(
 	return { ...real, ...overrides } as ModelEntry;
 }
 
+/** A copy of a release entry with its archive's sha256 pinned. */
+function pinned(entry: ModelEntry, hash: string): ModelEntry {
+	return { ...entry, source: { ...entry.source, sha256: hash } } as ModelEntry;
+}
+
 /** The relative path of one of an entry's files. */
 const fileOf = (entry: ModelEntry, role: string) =>
 	(entry.files as Record<string, string>)[role] as string;
@@ -177,7 +182,7 @@ describe("pullModel", () => {
 			"test_wavs/0.wav": "RIFF",
 		});
 		server.serve(`${base.name}.tar.bz2`, archive);
-		const entry = { ...base, sha256: sha256(archive) } as ModelEntry;
+		const entry = pinned(base, sha256(archive));
 		const store = freshStore([entry]);
 
 		const progress: number[] = [];
@@ -244,7 +249,7 @@ describe("pullModel", () => {
 		const archive = buildArchive(base.name, filesOf(base, 40_000));
 		const asset = `${base.name}.tar.bz2`;
 		server.serve(asset, archive);
-		const entry = { ...base, sha256: sha256(archive) } as ModelEntry;
+		const entry = pinned(base, sha256(archive));
 		const store = freshStore([entry]);
 
 		server.cutNext.add(`asr-models/${asset}`);
@@ -292,7 +297,7 @@ describe("pullModel", () => {
 		const base = testEntry(ZIPFORMER);
 		const archive = buildArchive(base.name, filesOf(base, 100));
 		server.serve(`${base.name}.tar.bz2`, archive);
-		const entry = { ...base, sha256: "0".repeat(64) } as ModelEntry;
+		const entry = pinned(base, "0".repeat(64));
 		const store = freshStore([entry]);
 
 		const err = await pullModel(entry.name, store).catch((e: unknown) => e);
@@ -359,9 +364,7 @@ describe("pullModel", () => {
 		);
 		const archive = buildArchive(entry.name, partialFiles);
 		server.serve(`${entry.name}.tar.bz2`, archive);
-		const store = freshStore([
-			{ ...entry, sha256: sha256(archive) } as ModelEntry,
-		]);
+		const store = freshStore([pinned(entry, sha256(archive))]);
 
 		const err = await pullModel(entry.name, store).catch((e: unknown) => e);
 		assert.ok(err instanceof ModelError);
@@ -390,7 +393,7 @@ describe("pullModel", () => {
 		const entry = testEntry("sherpa-onnx-whisper-base.en");
 		server.assets.delete(`asr-models/${entry.name}.tar.bz2`);
 		await assert.rejects(pullModel(entry.name, freshStore([entry])), {
-			code: "http",
+			code: "not-found",
 			message: `not found on the server (HTTP 404): ${mirror}/${entry.name}.tar.bz2`,
 		});
 	});
@@ -449,7 +452,23 @@ describe("pullModel", () => {
 
 describe("the VAD and model choice", () => {
 	const vadBytes = Buffer.from(noise("vad", 5000));
-	const vad = testEntry("silero-vad");
+	const realVad = testEntry("silero-vad");
+	if (realVad.source.type !== "wheel") throw new Error("silero-vad is a wheel");
+	const vadMember = realVad.source.members["silero_vad.onnx"];
+	/** silero-vad, pinned to stand-in bytes that the mirror serves by name. */
+	const vad = {
+		...realVad,
+		source: {
+			...realVad.source,
+			members: {
+				"silero_vad.onnx": {
+					...vadMember,
+					sha256: sha256(vadBytes),
+					bytes: vadBytes.length,
+				},
+			},
+		},
+	} as ModelEntry;
 	const parakeet = testEntry("sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8");
 	const zipformer = testEntry("sherpa-onnx-streaming-zipformer-en-2023-06-26");
 
@@ -463,7 +482,7 @@ describe("the VAD and model choice", () => {
 		}
 	});
 
-	test("installs the single-file VAD under its release name", async () => {
+	test("installs the VAD from the mirror's copy of its file", async () => {
 		const store = freshStore([vad]);
 		await pullModel(vad.name, store);
 		const dir = await modelPath(vad.name, store);
