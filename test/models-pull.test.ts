@@ -10,7 +10,7 @@ import {
 	rmSync,
 	writeFileSync,
 } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,12 +29,10 @@ import {
 	removeModel,
 	verifyModel,
 } from "../src/models/index.js";
+import { MirrorServer, sha256 } from "./helpers/mirror-server.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "earshot-models-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-const sha256 = (data: Buffer) =>
-	createHash("sha256").update(data).digest("hex");
 
 /** A .tar.bz2 holding `root/` with the given files, built with the system tar. */
 function buildArchive(root: string, files: Record<string, string>): Buffer {
@@ -55,77 +53,6 @@ const noise = (seed: string, bytes: number) => {
 		out += createHash("sha256").update(`${seed}${i}`).digest("base64");
 	return out;
 };
-
-interface SeenRequest {
-	path: string;
-	range?: string;
-	bytesSent: number;
-}
-
-/** A loopback release server: static assets with Range support, and a switch to cut one transfer. */
-class ReleaseServer {
-	readonly assets = new Map<string, Buffer>();
-	readonly seen: SeenRequest[] = [];
-	/** Asset paths whose next transfer is cut after half the body. */
-	readonly cutNext = new Set<string>();
-	private server: Server = createServer((req, res) => {
-		const path = new URL(req.url ?? "/", "http://x").pathname.slice(1);
-		const body = this.assets.get(path);
-		const seen: SeenRequest = { path, range: req.headers.range, bytesSent: 0 };
-		this.seen.push(seen);
-		if (!body) {
-			res.writeHead(404).end("not found");
-			return;
-		}
-		const etag = `"${sha256(body).slice(0, 16)}"`;
-		const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
-		const ifRange = req.headers["if-range"];
-		let start = 0;
-		if (range && (!ifRange || ifRange === etag)) {
-			start = Number(range[1]);
-			if (start >= body.length) {
-				res.writeHead(416, { "content-range": `bytes */${body.length}` }).end();
-				return;
-			}
-			res.writeHead(206, {
-				"content-length": body.length - start,
-				"content-range": `bytes ${start}-${body.length - 1}/${body.length}`,
-				etag,
-			});
-		} else {
-			res.writeHead(200, { "content-length": body.length, etag });
-		}
-		const rest = body.subarray(start);
-		if (this.cutNext.delete(path)) {
-			const half = rest.subarray(0, Math.floor(rest.length / 2));
-			seen.bytesSent = half.length;
-			res.write(half, () => setTimeout(() => res.socket?.destroy(), 20));
-			return;
-		}
-		seen.bytesSent = rest.length;
-		res.end(rest);
-	});
-
-	async start(): Promise<string> {
-		await new Promise<void>((resolve) =>
-			this.server.listen(0, "127.0.0.1", resolve),
-		);
-		return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/asr-models`;
-	}
-
-	serve(name: string, body: Buffer): void {
-		this.assets.set(`asr-models/${name}`, body);
-	}
-
-	requestsFor(name: string): SeenRequest[] {
-		return this.seen.filter((r) => r.path === `asr-models/${name}`);
-	}
-
-	stop(): Promise<void> {
-		this.server.closeAllConnections();
-		return new Promise((resolve) => this.server.close(() => resolve()));
-	}
-}
 
 /** Test copies of real entries, pointed at assets this file builds, with their true sha256. */
 function testEntry(
@@ -154,7 +81,7 @@ function filesOf(entry: ModelEntry, bytesEach: number): Record<string, string> {
 	);
 }
 
-const server = new ReleaseServer();
+const server = new MirrorServer();
 let mirror: string;
 let storeCount = 0;
 
