@@ -180,7 +180,10 @@ describe("pullModel", () => {
 		const store = freshStore([entry]);
 
 		server.cutNext.add(`asr-models/${asset}`);
-		const cut = await pullModel(entry.name, store).catch((err: unknown) => err);
+		const cut = await pullModel(entry.name, {
+			...store,
+			onProgress: server.cutOnceDelivered,
+		}).catch((err: unknown) => err);
 		assert.ok(cut instanceof ModelError);
 		assert.equal(cut.code, "network");
 		assert.match(cut.message, /interrupted .*run the pull again to resume/);
@@ -208,7 +211,10 @@ describe("pullModel", () => {
 		server.serve(asset, old);
 		server.cutNext.add(`asr-models/${asset}`);
 		const store = freshStore([base]);
-		await assert.rejects(pullModel(base.name, store), { code: "network" });
+		await assert.rejects(
+			pullModel(base.name, { ...store, onProgress: server.cutOnceDelivered }),
+			{ code: "network" },
+		);
 
 		const updated = buildArchive(base.name, {
 			...filesOf(base, 30_000),

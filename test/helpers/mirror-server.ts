@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export const sha256 = (data: Uint8Array) =>
@@ -15,8 +15,25 @@ interface SeenRequest {
 export class MirrorServer {
 	readonly assets = new Map<string, Buffer>();
 	readonly seen: SeenRequest[] = [];
-	/** Asset paths whose next transfer is cut after half the body. */
+	/**
+	 * Asset paths whose next transfer sends half the body and then waits, to be cut by
+	 * `cutOnceDelivered` (so the client must pass that as its progress callback).
+	 */
 	readonly cutNext = new Set<string>();
+	private held?: { res: ServerResponse; bytes: number };
+
+	/**
+	 * A download's progress callback: cuts the held transfer once the client has written all it
+	 * was sent. Cutting on the server's side alone would race the client, which drops data it has
+	 * received but not yet written when the connection fails.
+	 */
+	readonly cutOnceDelivered = (progress: { received: number }): void => {
+		if (this.held && progress.received >= this.held.bytes) {
+			this.held.res.socket?.destroy();
+			this.held = undefined;
+		}
+	};
+
 	private server: Server = createServer((req, res) => {
 		const path = new URL(req.url ?? "/", "http://x").pathname.slice(1);
 		const body = this.assets.get(path);
@@ -48,7 +65,8 @@ export class MirrorServer {
 		if (this.cutNext.delete(path)) {
 			const half = rest.subarray(0, Math.floor(rest.length / 2));
 			seen.bytesSent = half.length;
-			res.write(half, () => setTimeout(() => res.socket?.destroy(), 20));
+			this.held = { res, bytes: half.length };
+			res.write(half);
 			return;
 		}
 		seen.bytesSent = rest.length;
