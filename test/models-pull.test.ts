@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import {
 	bestInstalledModel,
 	findModel,
@@ -261,6 +262,28 @@ describe("pullModel", () => {
 			readdirSync(store.dir as string).filter((n) => n !== ".downloads"),
 			[],
 		);
+	});
+
+	test("takes an archive from a directory or file:// mirror, checked against the checksum.txt beside it", async () => {
+		const entry = testEntry(ZIPFORMER);
+		const archive = buildArchive(entry.name, filesOf(entry, 100));
+		const asset = `${entry.name}.tar.bz2`;
+		const dir = mkdtempSync(join(scratch, "mirror-dir-"));
+		writeFileSync(join(dir, asset), archive);
+		writeFileSync(join(dir, "checksum.txt"), `${sha256(archive)}  ${asset}\n`);
+
+		const [fromDir] = await pullModel(entry.name, {
+			...freshStore([entry]),
+			mirror: dir,
+		});
+		assert.equal(fromDir?.source, join(dir, asset));
+		assert.equal(fromDir?.checksumSource, "published");
+
+		writeFileSync(join(dir, "checksum.txt"), `${"b".repeat(64)}  ${asset}\n`);
+		const store = { ...freshStore([entry]), mirror: pathToFileURL(dir).href };
+		await assert.rejects(pullModel(entry.name, store), { code: "checksum" });
+		assert.deepEqual(await installedModels(store), []);
+		assert.ok(existsSync(join(dir, asset)), "the mirror's file is left alone");
 	});
 
 	test("checks against the checksum.txt published beside the assets", async () => {
