@@ -221,8 +221,11 @@ export class SpeechSession {
 	 * extension, like Azure's synthesis.control; the end of audio follows for any other server.
 	 */
 	stop() {
-		if (!this.ending && this.ws?.readyState === WebSocket.OPEN)
+		// Also after end(): the server may still be working through what was sent.
+		if (!this.stopping && this.ws?.readyState === WebSocket.OPEN) {
+			this.stopping = true;
 			this.ws.send(textMessage("speech.control", this.id, { action: "stop" }));
+		}
 		return this.end();
 	}
 

@@ -407,6 +407,19 @@ export function speechContextMessage(
 	);
 }
 
+/** earshot's speech.control (see MessagePath.SpeechControl). */
+export function speechControlMessage(
+	requestId: string,
+	action: "stop",
+): TextMessage {
+	return jsonMessage(
+		MessagePath.SpeechControl,
+		requestId,
+		{ action },
+		ContentType.Json,
+	);
+}
+
 /** The first audio message of a turn carries the RIFF header and Content-Type audio/x-wav. */
 export function audioMessage(
 	requestId: string,
