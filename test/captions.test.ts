@@ -1,6 +1,7 @@
 /**
  * The subtitle cue builder (web/captions.js), shared by `earshot recognize -o srt|vtt` and the
- * captions page: limits, word-time splits, punctuation and pauses, and the edge cases.
+ * captions page: limits, word-time splits, punctuation and pauses, and the edge cases; then the
+ * CLI's flags on real speech.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -13,6 +14,8 @@ import {
 	formatCue,
 	settleCues,
 } from "../web/captions.js";
+import { earshot } from "./helpers/cli.js";
+import { synthesize, withPauses } from "./helpers/speech.js";
 
 const TICKS = 10_000_000;
 
@@ -321,3 +324,86 @@ describe("subtitle cues", () => {
 		);
 	});
 });
+
+describe("earshot recognize -o srt|vtt", () => {
+	const sentences = [
+		"the birch canoe slid on the smooth planks and glued the sheet to the dark blue background",
+		"it is easy to tell the depth of a well",
+	];
+	const file = withPauses(
+		sentences.map((s) => synthesize(s, { voice: "awb" })),
+		1,
+	);
+
+	test("the limits given as flags shape the cues, which keep every word", () => {
+		const { code, stdout, stderr } = earshot([
+			"recognize",
+			"--engine",
+			"pocketsphinx",
+			"-f",
+			file,
+			"-o",
+			"srt",
+			"--max-line-chars",
+			"20",
+			"--max-lines",
+			"1",
+			"--max-cue-seconds",
+			"2",
+		]);
+		assert.equal(code, 0, stderr);
+		const cues = stdout
+			.trim()
+			.split("\n\n")
+			.map((block) => block.split("\n"));
+		const text = earshot(["recognize", "--engine", "pocketsphinx", "-f", file]);
+		assert.equal(
+			cues.map((c) => c.slice(2).join(" ")).join(" "),
+			text.stdout.trim().split("\n").join(" "),
+		);
+		assert.ok(cues.length >= 4, stdout);
+		for (const [i, [index, times, ...lines]] of cues.entries()) {
+			assert.equal(index, String(i + 1));
+			const [start, end] = times.split(" --> ").map(srtSeconds);
+			assert.ok(end - start <= 2 || !lines[0].includes(" "), times);
+			assert.equal(lines.length, 1, stdout);
+			assert.ok(lines[0].length <= 20 || !lines[0].includes(" "), stdout);
+		}
+	});
+
+	test("a limit out of range is refused, naming the flag", () => {
+		const bad = earshot([
+			"recognize",
+			"-f",
+			file,
+			"-o",
+			"srt",
+			"--max-lines",
+			"0",
+		]);
+		assert.equal(bad.code, 1);
+		assert.match(
+			bad.stderr,
+			/--max-lines <n>' argument '0' is invalid\. must be a whole number from 1 to 5\./,
+		);
+		const crossed = earshot([
+			"recognize",
+			"-f",
+			file,
+			"--min-cue-seconds",
+			"5",
+			"--max-cue-seconds",
+			"3",
+		]);
+		assert.equal(crossed.code, 2);
+		assert.match(
+			crossed.stderr,
+			/--min-cue-seconds \(5\) is more than --max-cue-seconds \(3\)/,
+		);
+	});
+});
+
+function srtSeconds(time: string): number {
+	const [h, m, s] = time.replace(",", ".").split(":").map(Number);
+	return h * 3600 + m * 60 + s;
+}
