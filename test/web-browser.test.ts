@@ -168,6 +168,13 @@ const OBSERVE_PROGRESS = `{
 	new MutationObserver(() => events.push(bar.value)).observe(bar, { attributes: true });
 }`;
 
+/** Drops `file` (a path, or the bytes) on the page as `name`. */
+async function drop(page: Page, file: string | Buffer, name: string) {
+	const bytes = typeof file === "string" ? readFileSync(file) : file;
+	const transfer = await page.evaluateHandle(dataTransfer(bytes, name));
+	await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+}
+
 /** A DataTransfer holding `bytes` as a file called `name`, as a drop would carry it. */
 function dataTransfer(bytes: Buffer, name: string): string {
 	return `(() => {
@@ -237,10 +244,7 @@ describe("live captions in Chromium", { skip }, () => {
 		const page = await browser.newPage();
 		await page.goto(url);
 		await page.evaluate(OBSERVE_PROGRESS);
-		const transfer = await page.evaluateHandle(
-			dataTransfer(readFileSync(audio.path), "speech.wav"),
-		);
-		await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+		await drop(page, audio.path, "speech.wav");
 		await page.waitForSelector('#state[data-state="stopped"]', {
 			timeout: 60_000,
 		});
@@ -302,10 +306,7 @@ describe("live captions in Chromium", { skip }, () => {
 		const { page: url } = await serve({ log: (record) => logs.push(record) });
 		const page = await browser.newPage();
 		await page.goto(url);
-		const transfer = await page.evaluateHandle(
-			dataTransfer(readFileSync(long.path), "long.wav"),
-		);
-		await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+		await drop(page, long.path, "long.wav");
 		await page.waitForSelector("#phrases li", { timeout: 120_000 });
 		// As a person would: a moment after the first phrase, while the file streams on.
 		await page.waitForTimeout(2000);
@@ -344,10 +345,7 @@ describe("live captions in Chromium", { skip }, () => {
 		const { server, page: url } = await serve();
 		const page = await browser.newPage();
 		await page.goto(url);
-		const transfer = await page.evaluateHandle(
-			dataTransfer(readFileSync(audio.path), "speech.wav"),
-		);
-		await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+		await drop(page, audio.path, "speech.wav");
 		// All of the file is sent; the server is still recognizing it.
 		await page.waitForSelector('#state[data-state="finishing"]', {
 			timeout: 60_000,
@@ -368,10 +366,7 @@ describe("live captions in Chromium", { skip }, () => {
 		const { page: url } = await serve();
 		const page = await browser.newPage();
 		await page.goto(url);
-		const transfer = await page.evaluateHandle(
-			dataTransfer(Buffer.from("not audio at all"), "notes.wav"),
-		);
-		await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+		await drop(page, Buffer.from("not audio at all"), "notes.wav");
 		await page.waitForSelector('#state[data-state="error"]');
 		assert.equal(
 			(await status(page)).message,
@@ -411,10 +406,7 @@ describe("live captions in Chromium", { skip }, () => {
 		const { page: url } = await serve();
 		const page = await browser.newPage();
 		await page.goto(url);
-		const transfer = await page.evaluateHandle(
-			dataTransfer(readFileSync(audio.path), "speech.wav"),
-		);
-		await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+		await drop(page, audio.path, "speech.wav");
 		await page.waitForSelector('#state[data-state="stopped"]', {
 			timeout: 60_000,
 		});
