@@ -19,7 +19,10 @@ import { synthesize, withPauses } from "./helpers/speech.js";
 
 const TICKS = 10_000_000;
 
-/** A phrase whose words are `spec`: each `[word, seconds]` follows the last after `gap` s. */
+/**
+ * A phrase of the words in `spec`, from `start` s: each 0.3 s long (or `seconds`), 0.05 s after
+ * the one before plus any `pause`; the engine's words are the text's, bare and lower-case.
+ */
 function spoken(
 	spec: (string | [string, { pause?: number; seconds?: number }])[],
 	start = 0,

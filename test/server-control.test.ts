@@ -76,7 +76,8 @@ async function session(finish: (ws: WebSocket, id: string) => void) {
 	return { ws, paths, phraseEnds, turnEnd, closed };
 }
 
-describe("speech.control", () => {
+// A server that ignored the message would never close: the timeout makes that a failure.
+describe("speech.control", { timeout: 300_000 }, () => {
 	test("stop drops the audio not yet recognized, flushes the open phrase and ends the turn", async () => {
 		const { ws, paths, phraseEnds, turnEnd } = await session((ws, id) => {
 			ws.send(encodeMessage(speechControlMessage(id, "stop")));
