@@ -37,7 +37,7 @@ const FULL_PAUSE_SECONDS = 0.5;
  * a cue of its own. A cue shorter than `minCueSeconds` stays up longer, but never past the next.
  */
 export function buildCues(phrases, limits = {}) {
-	const options = { ...CAPTION_DEFAULTS, ...limits };
+	const options = withDefaults(limits);
 	return settleCues(
 		phrases.flatMap((phrase) => phraseCues(phrase, options)),
 		Number.POSITIVE_INFINITY,
@@ -69,7 +69,7 @@ export function captionPhrase(text, json) {
 
 /** One phrase's cues, before `settleCues` stretches the short ones. */
 export function phraseCues(phrase, limits = {}) {
-	const options = { ...CAPTION_DEFAULTS, ...limits };
+	const options = withDefaults(limits);
 	const tokens = timedTokens(phrase);
 	const n = tokens.length;
 	if (n === 0) return [];
@@ -108,12 +108,20 @@ export function phraseCues(phrase, limits = {}) {
  * (`nextStart` is where the cue after the last begins, if known), and never overlapping it.
  */
 export function settleCues(cues, nextStart, limits = {}) {
-	const { minCueSeconds } = { ...CAPTION_DEFAULTS, ...limits };
+	const { minCueSeconds } = withDefaults(limits);
 	return cues.map((cue, i) => {
 		const next = i + 1 < cues.length ? cues[i + 1].start : nextStart;
 		const end = Math.min(Math.max(cue.end, cue.start + minCueSeconds), next);
 		return { ...cue, end: Math.max(end, cue.start) };
 	});
+}
+
+/** `limits` over CAPTION_DEFAULTS; an unset (undefined) limit keeps its default. */
+function withDefaults(limits) {
+	const options = { ...CAPTION_DEFAULTS };
+	for (const key of Object.keys(options))
+		if (limits?.[key] !== undefined) options[key] = limits[key];
+	return options;
 }
 
 /** An SRT block (number `index`, from 1) or a WebVTT one. */
@@ -254,7 +262,8 @@ function lineBreaks(words, options) {
 				const w = width(i, j);
 				if (w > maxLineChars && i < j - 1) break;
 				const bonus =
-					j < n && /[.?!…,;:–—]["')\]]*$/.test(words[j - 1])
+					j < n &&
+					(SENTENCE_END.test(words[j - 1]) || CLAUSE_END.test(words[j - 1]))
 						? (maxLineChars * maxLineChars) / 4
 						: 0;
 				const cost = best[k - 1][i] + w * w - bonus;

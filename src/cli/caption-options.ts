@@ -43,14 +43,11 @@ export function captionOptions(): Option[] {
 	});
 }
 
-/** The limits from parsed options that include `captionOptions()`. */
+/** The limits from parsed options that include `captionOptions()`; unset ones keep defaults. */
 export function captionLimits(options: Partial<CaptionLimits>): CaptionLimits {
-	const limits = {
-		maxLineChars: options.maxLineChars ?? CAPTION_DEFAULTS.maxLineChars,
-		maxLines: options.maxLines ?? CAPTION_DEFAULTS.maxLines,
-		maxCueSeconds: options.maxCueSeconds ?? CAPTION_DEFAULTS.maxCueSeconds,
-		minCueSeconds: options.minCueSeconds ?? CAPTION_DEFAULTS.minCueSeconds,
-	};
+	const limits = { ...CAPTION_DEFAULTS };
+	for (const key of Object.keys(limits) as (keyof CaptionLimits)[])
+		limits[key] = options[key] ?? limits[key];
 	if (limits.minCueSeconds > limits.maxCueSeconds)
 		throw new UsageError(
 			`--min-cue-seconds (${limits.minCueSeconds}) is more than --max-cue-seconds (${limits.maxCueSeconds})`,
