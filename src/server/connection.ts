@@ -129,6 +129,13 @@ export class Connection {
 				return;
 			case "audio":
 				this.onAudio(message);
+				return;
+			case "speech.control":
+				if (message.action !== "stop")
+					throw new ProtocolError(
+						`unknown speech.control action ${JSON.stringify(message.action)}`,
+					);
+				if (this.turn?.requestId === message.requestId) this.turn.abandon();
 		}
 	}
 

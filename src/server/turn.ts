@@ -90,6 +90,11 @@ export class Turn {
 		this.source.end();
 	}
 
+	/** The client's stop (speech.control): audio not yet recognized is dropped, then turn.end. */
+	abandon(): void {
+		void this.session.stop({ dropBuffered: true });
+	}
+
 	/** Ends the turn now, flushing the open phrase (a time limit, shutdown, or a vanished client). */
 	async stop(): Promise<TurnOutcome> {
 		await this.session.stop();
