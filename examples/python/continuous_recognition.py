@@ -1,0 +1,107 @@
+"""Continuous recognition from the default microphone with the official Azure Speech SDK for
+Python, pointed at `earshot serve` instead of Azure: the only change from a cloud app is the
+`host=` in SpeechConfig.
+
+    pip install azure-cognitiveservices-speech
+    earshot serve &
+    python continuous_recognition.py [--host ws://127.0.0.1:5000] [--key KEY]
+
+The host and key may also come from EARSHOT_HOST and EARSHOT_KEY. Press ENTER to stop; the exit
+code is 0 when recognition stopped without an error, else 1.
+"""
+
+import argparse
+import os
+import sys
+import threading
+
+import azure.cognitiveservices.speech as speechsdk
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description="Recognize the default microphone through earshot serve until ENTER."
+    )
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("EARSHOT_HOST", "ws://127.0.0.1:5000"),
+        help="the server's ws:// URL (default: $EARSHOT_HOST or ws://127.0.0.1:5000)",
+    )
+    parser.add_argument(
+        "--key",
+        default=os.environ.get("EARSHOT_KEY"),
+        help="the server's --key, if it has one (default: $EARSHOT_KEY)",
+    )
+    parser.add_argument("--language", default="en-US", help="default: en-US")
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    # Lines reach a pipe as soon as they are printed, as they do on a terminal.
+    sys.stdout.reconfigure(line_buffering=True)
+
+    if args.key:
+        speech_config = speechsdk.SpeechConfig(
+            host=args.host, subscription=args.key, speech_recognition_language=args.language
+        )
+    else:
+        speech_config = speechsdk.SpeechConfig(
+            host=args.host, speech_recognition_language=args.language
+        )
+    audio_config = speechsdk.audio.AudioConfig(use_default_microphone=True)
+    recognizer = speechsdk.SpeechRecognizer(
+        speech_config=speech_config, audio_config=audio_config
+    )
+
+    stopped = threading.Event()
+    failed = False
+
+    def on_recognizing(event):
+        print(f"RECOGNIZING: {event.result.text}")
+
+    def on_recognized(event):
+        if event.result.reason == speechsdk.ResultReason.RecognizedSpeech:
+            print(f"RECOGNIZED: {event.result.text}")
+        elif event.result.reason == speechsdk.ResultReason.NoMatch:
+            print("NOMATCH: Speech could not be recognized.")
+        print()
+
+    def on_session_started(event):
+        print(f"SESSION STARTED: {event.session_id}")
+        print()
+
+    def on_session_stopped(event):
+        print(f"SESSION STOPPED: {event.session_id}")
+        stopped.set()
+
+    def on_canceled(event):
+        nonlocal failed
+        details = event.cancellation_details
+        print(f"CANCELED: Reason={details.reason}")
+        if details.reason == speechsdk.CancellationReason.EndOfStream:
+            print("CANCELED: the audio stream ended.")
+        elif details.reason == speechsdk.CancellationReason.Error:
+            failed = True
+            print(f"CANCELED: ErrorCode={details.code}")
+            print(f"CANCELED: ErrorDetails={details.error_details}")
+
+    recognizer.recognizing.connect(on_recognizing)
+    recognizer.recognized.connect(on_recognized)
+    recognizer.session_started.connect(on_session_started)
+    recognizer.session_stopped.connect(on_session_stopped)
+    recognizer.canceled.connect(on_canceled)
+
+    def stop_on_enter():
+        sys.stdin.readline()  # a line, or the end of the input
+        recognizer.stop_continuous_recognition()
+
+    recognizer.start_continuous_recognition()
+    print("Listening, press ENTER to stop...")
+    threading.Thread(target=stop_on_enter, daemon=True).start()
+    stopped.wait()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
