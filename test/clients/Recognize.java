@@ -10,11 +10,15 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The official Azure Speech SDK for Java as a test client of `earshot serve`.
  *
- * <p>java Recognize HOST WAV continuous|once — one JSON line per SDK event, then {"event":"done"}.
+ * <p>java Recognize HOST WAV continuous|once [KEY] — one JSON line per SDK event, then
+ * {"event":"done"}.
  */
 public class Recognize {
     public static void main(String[] args) throws Exception {
-        SpeechConfig config = SpeechConfig.fromHost(new URI(args[0]));
+        SpeechConfig config =
+                args.length > 3
+                        ? SpeechConfig.fromHost(new URI(args[0]), args[3])
+                        : SpeechConfig.fromHost(new URI(args[0]));
         config.setSpeechRecognitionLanguage("en-US");
         AudioConfig audio = AudioConfig.fromWavFileInput(args[1]);
         SpeechRecognizer recognizer = new SpeechRecognizer(config, audio);

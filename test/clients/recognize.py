@@ -37,9 +37,9 @@ def result_fields(result):
         "json": result.json,
     }
     if result.reason == speechsdk.ResultReason.NoMatch:
-        fields["noMatchReason"] = speechsdk.NoMatchDetails(result).reason.name
+        fields["noMatchReason"] = result.no_match_details.reason.name
     if result.reason == speechsdk.ResultReason.Canceled:
-        details = speechsdk.CancellationDetails(result)
+        details = result.cancellation_details
         fields["cancellation"] = {
             "reason": details.reason.name,
             "code": details.code.name,
