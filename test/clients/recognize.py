@@ -157,6 +157,18 @@ def main():
             pusher()
         stopped.wait()
         recognizer.stop_continuous_recognition()
+    # Released here, so that no SDK thread calls into Python while the interpreter exits.
+    for signal in (
+        recognizer.session_started,
+        recognizer.speech_start_detected,
+        recognizer.speech_end_detected,
+        recognizer.recognizing,
+        recognizer.recognized,
+        recognizer.canceled,
+        recognizer.session_stopped,
+    ):
+        signal.disconnect_all()
+    del recognizer
     emit("done")
 
 
