@@ -128,25 +128,7 @@ export async function benchServer(corpus: Corpus): Promise<ServerBenchResult> {
 	const server = await Server.start();
 	try {
 		const cpuFile = join(tmpdir(), "earshot-bench", "server-cpu.wav");
-		execFileSync(
-			"sox",
-			[
-				"-R",
-				"-t",
-				"raw",
-				"-r",
-				"16000",
-				"-e",
-				"signed",
-				"-b",
-				"16",
-				"-c",
-				"1",
-				"-",
-				cpuFile,
-			],
-			{ input: slices[0].pcm },
-		);
+		writeWav(slices[0].pcm, cpuFile);
 		const warmUp = corpus.utterances[0].file;
 		await server.session(warmUp);
 		const cpuOverhead = await benchCpuOverhead(server, cpuFile, warmUp);
@@ -375,24 +357,7 @@ async function benchClients(
 /** The Python SDK (test/clients/recognize.py) pushing a slice at real-time pace. */
 async function pythonStream(url: string, slice: Slice) {
 	const wav = join(tmpdir(), "earshot-bench", "python-client.wav");
-	execFileSync(
-		"sox",
-		[
-			"-t",
-			"raw",
-			"-r",
-			"16000",
-			"-e",
-			"signed",
-			"-b",
-			"16",
-			"-c",
-			"1",
-			"-",
-			wav,
-		],
-		{ input: slice.pcm },
-	);
+	writeWav(slice.pcm, wav);
 	const events = await runPython({
 		host: url,
 		input: "push",
@@ -582,6 +547,29 @@ class Server {
 		this.child.kill("SIGTERM");
 		await exited;
 	}
+}
+
+/** 16 kHz mono 16-bit PCM into a WAV file. */
+function writeWav(pcm: Buffer, file: string): void {
+	execFileSync(
+		"sox",
+		[
+			"-R",
+			"-t",
+			"raw",
+			"-r",
+			"16000",
+			"-e",
+			"signed",
+			"-b",
+			"16",
+			"-c",
+			"1",
+			"-",
+			file,
+		],
+		{ input: pcm },
+	);
 }
 
 /** Busy CPU seconds of the whole machine since boot, from /proc/stat. */
