@@ -38,8 +38,6 @@ def parse_args():
 
 def main():
     args = parse_args()
-    # Lines reach a pipe as soon as they are printed, as they do on a terminal.
-    sys.stdout.reconfigure(line_buffering=True)
 
     if args.key:
         speech_config = speechsdk.SpeechConfig(
@@ -56,35 +54,41 @@ def main():
 
     stopped = threading.Event()
     failed = False
+    output = threading.Lock()
+
+    def say(*lines):
+        """Writes whole lines at once: the SDK calls back on its own threads."""
+        with output:
+            sys.stdout.write("".join(f"{line}\n" for line in lines))
+            sys.stdout.flush()
 
     def on_recognizing(event):
-        print(f"RECOGNIZING: {event.result.text}")
+        say(f"RECOGNIZING: {event.result.text}")
 
     def on_recognized(event):
         if event.result.reason == speechsdk.ResultReason.RecognizedSpeech:
-            print(f"RECOGNIZED: {event.result.text}")
+            say(f"RECOGNIZED: {event.result.text}", "")
         elif event.result.reason == speechsdk.ResultReason.NoMatch:
-            print("NOMATCH: Speech could not be recognized.")
-        print()
+            say("NOMATCH: Speech could not be recognized.", "")
 
     def on_session_started(event):
-        print(f"SESSION STARTED: {event.session_id}")
-        print()
+        say(f"SESSION STARTED: {event.session_id}", "")
 
     def on_session_stopped(event):
-        print(f"SESSION STOPPED: {event.session_id}")
+        say(f"SESSION STOPPED: {event.session_id}")
         stopped.set()
 
     def on_canceled(event):
         nonlocal failed
         details = event.cancellation_details
-        print(f"CANCELED: Reason={details.reason}")
+        lines = [f"CANCELED: Reason={details.reason}"]
         if details.reason == speechsdk.CancellationReason.EndOfStream:
-            print("CANCELED: the audio stream ended.")
+            lines.append("CANCELED: the audio stream ended.")
         elif details.reason == speechsdk.CancellationReason.Error:
             failed = True
-            print(f"CANCELED: ErrorCode={details.code}")
-            print(f"CANCELED: ErrorDetails={details.error_details}")
+            lines.append(f"CANCELED: ErrorCode={details.code}")
+            lines.append(f"CANCELED: ErrorDetails={details.error_details}")
+        say(*lines)
 
     recognizer.recognizing.connect(on_recognizing)
     recognizer.recognized.connect(on_recognized)
@@ -100,7 +104,7 @@ def main():
         recognizer.stop_continuous_recognition()
 
     recognizer.start_continuous_recognition()
-    print("Listening, press ENTER to stop...")
+    say("Listening, press ENTER to stop...")
     enter = threading.Thread(target=stop_on_enter, daemon=True)
     enter.start()
     stopped.wait()
