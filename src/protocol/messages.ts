@@ -464,9 +464,10 @@ export function telemetryMessage(
 
 /** A message that a client sends, as a server reads it. */
 export type ClientMessage =
+	/** The native SDKs (Python, Java, C++) send it once per connection, without X-RequestId. */
 	| {
 			readonly type: "speech.config";
-			readonly requestId: string;
+			readonly requestId?: string;
 			readonly body: SpeechConfigBody;
 	  }
 	| {
@@ -499,14 +500,16 @@ export type ClientMessage =
 	  };
 
 export function parseClientMessage(message: Message): ClientMessage {
+	if (message.path.toLowerCase() === MessagePath.SpeechConfig) {
+		const requestId = message.headers.get(HeaderName.RequestId);
+		return {
+			type: "speech.config",
+			...(requestId ? { requestId } : {}),
+			body: jsonObjectBody(message) as SpeechConfigBody,
+		};
+	}
 	const requestId = requireRequestId(message);
 	switch (message.path.toLowerCase()) {
-		case MessagePath.SpeechConfig:
-			return {
-				type: "speech.config",
-				requestId,
-				body: jsonObjectBody(message) as SpeechConfigBody,
-			};
 		case MessagePath.SpeechContext:
 			return {
 				type: "speech.context",

@@ -193,29 +193,34 @@ export async function startServer(
 
 /**
  * Beyond capacity the socket is accepted and the client's first request answered with Azure's
- * TooManyRequests phrase, which the SDK reports as canceled TooManyRequests. The close waits a
- * moment, since the SDK would report a close that it handles first as ConnectionFailure.
+ * TooManyRequests phrase, which the SDK reports as canceled TooManyRequests. The native SDKs'
+ * speech.config has no request id, so the answer waits for the first message that has one. The
+ * close waits a moment, since the SDK would report a close that it handles first as
+ * ConnectionFailure.
  */
 function refuseAtCapacity(ws: WebSocket): void {
 	ws.on("error", () => {});
-	ws.once("message", (data, isBinary) => {
+	const close = setTimeout(() => {
+		ws.close(CloseCode.ServiceError, "too many sessions");
+		setTimeout(() => ws.terminate(), 2000).unref();
+	}, 1000);
+	close.unref();
+	const answer = (data: Buffer, isBinary: boolean) => {
+		let requestId: string | undefined;
 		try {
-			const { requestId } = parseClientMessage(
-				decodeFrame(data as Buffer, isBinary),
-			);
-			ws.send(
-				encodeMessage(
-					speechPhraseMessage(requestId, statusPhraseBody("TooManyRequests")),
-				),
-			);
+			({ requestId } = parseClientMessage(decodeFrame(data, isBinary)));
 		} catch {
 			// Not a protocol message: the close alone says it.
 		}
-		setTimeout(() => {
-			ws.close(CloseCode.ServiceError, "too many sessions");
-			setTimeout(() => ws.terminate(), 2000).unref();
-		}, 1000).unref();
-	});
+		if (!requestId) return;
+		ws.off("message", answer);
+		ws.send(
+			encodeMessage(
+				speechPhraseMessage(requestId, statusPhraseBody("TooManyRequests")),
+			),
+		);
+	};
+	ws.on("message", answer);
 }
 
 function refuseUpgrade(
