@@ -60,7 +60,11 @@ async function session(finish: (ws: WebSocket, id: string) => void) {
 				decodeFrame(data as Buffer, isBinary),
 			);
 			paths.push(message.type);
-			if (message.type === "speech.phrase")
+			// EndOfDictation closes every turn and covers the whole audio: count recognized phrases.
+			if (
+				message.type === "speech.phrase" &&
+				message.body.RecognitionStatus !== "EndOfDictation"
+			)
 				phraseEnds.push(
 					(message.body.Offset + message.body.Duration) / TICKS_PER_SECOND,
 				);
