@@ -1,5 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { engineOption, MODEL_HELP } from "../cli/engine-option.js";
+import {
+	engineOption,
+	MODEL_HELP,
+	passesOption,
+} from "../cli/engine-option.js";
 import { modelArgument } from "../engines/select.js";
 import { startServer } from "./server.js";
 
@@ -12,6 +16,7 @@ interface ServeOptions {
 	maxFrameBytes: number;
 	drainSeconds: number;
 	engine?: string;
+	passes?: string;
 	model?: string;
 }
 
@@ -55,6 +60,7 @@ export function registerServeCommand(program: Command): void {
 			30,
 		)
 		.addOption(engineOption())
+		.addOption(passesOption())
 		.option("--model <dir|name>", MODEL_HELP)
 		.addHelpText(
 			"after",
@@ -70,6 +76,7 @@ export function registerServeCommand(program: Command): void {
 				maxFrameBytes: options.maxFrameBytes,
 				engine: {
 					engine: options.engine,
+					passes: options.passes,
 					...(options.model ? modelArgument(options.model) : {}),
 				},
 			});

@@ -24,9 +24,37 @@ const CMN_MAX_LENGTH = 64;
 /** Idle decoders kept per configuration for reuse; more are freed. */
 const MAX_IDLE_DECODERS = 8;
 
+/**
+ * PocketSphinx's search passes. fwdtree decodes as audio arrives (partials come from it);
+ * fwdflat re-searches the whole phrase when it ends, and bestpath picks the final words from
+ * the phrase's lattice. fwdflat is what made finals wait in proportion to phrase length
+ * (about 29 ms of CPU per second of speech, against 2 for the rest of the end): on
+ * ../shared it did not lower the WER (33.3 % with it, 32.7 % without; bench/passes.ts).
+ */
+export const POCKETSPHINX_PASSES = [
+	"fwdtree",
+	"fwdtree+bestpath",
+	"fwdtree+fwdflat+bestpath",
+] as const;
+export type PocketSphinxPasses = (typeof POCKETSPHINX_PASSES)[number];
+export const DEFAULT_POCKETSPHINX_PASSES: PocketSphinxPasses =
+	"fwdtree+bestpath";
+
 export interface PocketSphinxOptions {
 	/** A model directory; Debian's `pocketsphinx-en-us` by default. */
 	modelDir?: string;
+	/** Default DEFAULT_POCKETSPHINX_PASSES. */
+	passes?: PocketSphinxPasses;
+}
+
+/** PocketSphinx's command-line switches for `passes`. */
+export function passesArgs(passes: PocketSphinxPasses): string[] {
+	return [
+		"-fwdflat",
+		passes.includes("fwdflat") ? "yes" : "no",
+		"-bestpath",
+		passes.includes("bestpath") ? "yes" : "no",
+	];
 }
 
 /** Opens the PocketSphinx engine. Throws a clear error when the library or model is missing. */
@@ -35,7 +63,12 @@ export function createPocketSphinxEngine(
 ): Engine {
 	const native = loadPocketSphinx();
 	const model = findPocketSphinxModel(options.modelDir);
-	return new PocketSphinxEngine(native, model);
+	const passes = options.passes ?? DEFAULT_POCKETSPHINX_PASSES;
+	if (!POCKETSPHINX_PASSES.includes(passes))
+		throw new Error(
+			`unknown PocketSphinx passes: ${passes} (available: ${POCKETSPHINX_PASSES.join(", ")})`,
+		);
+	return new PocketSphinxEngine(native, model, passes);
 }
 
 class PocketSphinxEngine implements Engine {
@@ -48,6 +81,7 @@ class PocketSphinxEngine implements Engine {
 	constructor(
 		private readonly native: PocketSphinxNative,
 		private readonly model: PocketSphinxModel,
+		private readonly passes: PocketSphinxPasses,
 	) {}
 
 	async openStream(options: StreamOptions): Promise<EngineStream> {
@@ -85,6 +119,7 @@ class PocketSphinxEngine implements Engine {
 			String(postSpeechFrames),
 			"-logfn",
 			"/dev/null",
+			...passesArgs(this.passes),
 		];
 		const config = this.native.cmd_ln_parse_r(
 			null,
@@ -132,6 +167,8 @@ class PocketSphinxStream implements EngineStream {
 	private speechStartSample = 0;
 	private closed = false;
 	private pcm = new Int16Array(0);
+	/** ps_get_hyp's score, which is not used; kept alive for calls on the thread pool. */
+	private readonly score = new Int32Array(1);
 
 	constructor(
 		private readonly native: PocketSphinxNative,
@@ -168,7 +205,7 @@ class PocketSphinxStream implements EngineStream {
 		}
 		if (inSpeech) {
 			update.speechStartSample = this.speechStartSample;
-			const text = this.native.ps_get_hyp(this.decoder, [0]);
+			const text = this.native.ps_get_hyp(this.decoder, this.score);
 			if (text) update.partial = { text, words: [], confidence: 0 };
 		} else if (this.inSpeech) {
 			update.ended.push(await this.endSegment());
@@ -192,7 +229,10 @@ class PocketSphinxStream implements EngineStream {
 	private async endSegment(): Promise<EndedSegment> {
 		this.inSpeech = false;
 		await callAsync(this.native.ps_end_utt, this.decoder);
-		const text = this.native.ps_get_hyp(this.decoder, [0]) ?? "";
+		// Off the event loop: with bestpath, this is the search over the phrase's lattice; the
+		// word segmentation below reuses it.
+		const text =
+			(await callAsync(this.native.ps_get_hyp, this.decoder, this.score)) ?? "";
 		const words = this.readWords();
 		this.native.ps_start_utt(this.decoder);
 		const startSample = words[0]?.startSample ?? this.speechStartSample;
