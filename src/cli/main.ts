@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import "./threadpool.js";
 import {
 	Command,
 	CommanderError,
