@@ -37,6 +37,8 @@ export interface EngineChoice {
 	numThreads?: number;
 	/** PocketSphinx's search passes. Default: EARSHOT_PASSES, else fwdtree+bestpath. */
 	passes?: string;
+	/** PocketSphinx decoders loaded at once; more streams wait for one. Default 4 per core. */
+	maxDecoders?: number;
 }
 
 /** What a choice resolves to, before anything is loaded. */
@@ -50,6 +52,7 @@ export type ResolvedEngine =
 			/** Nothing was chosen and no sherpa model is installed. */
 			fallback: boolean;
 			passes?: PocketSphinxPasses;
+			maxDecoders?: number;
 	  }
 	| {
 			engine: "sherpa";
@@ -95,7 +98,13 @@ export async function resolveEngine(
 		const kind = engine ?? modelKindOf(dir);
 		if (kind === "pocketsphinx") {
 			findPocketSphinxModel(dir);
-			return { engine: "pocketsphinx", modelDir: dir, fallback: false, passes };
+			return {
+				engine: "pocketsphinx",
+				modelDir: dir,
+				fallback: false,
+				passes,
+				maxDecoders: choice.maxDecoders,
+			};
 		}
 		const installed = await installedAt(dir);
 		if (installed) return sherpaFromInstalled(installed, numThreads);
@@ -107,6 +116,7 @@ export async function resolveEngine(
 			languages: ["en-US"],
 			fallback: false,
 			passes,
+			maxDecoders: choice.maxDecoders,
 		};
 	const best = await bestInstalledModel();
 	if (best) return sherpaFromInstalled(best, numThreads);
@@ -119,6 +129,7 @@ export async function resolveEngine(
 		languages: ["en-US"],
 		fallback: true,
 		passes,
+		maxDecoders: choice.maxDecoders,
 	};
 }
 
@@ -242,7 +253,12 @@ export async function selectEngine(choice: EngineChoice = {}): Promise<Engine> {
 	}
 	const key = JSON.stringify(
 		resolved.engine === "pocketsphinx"
-			? [resolved.engine, resolved.modelDir, resolved.passes]
+			? [
+					resolved.engine,
+					resolved.modelDir,
+					resolved.passes,
+					resolved.maxDecoders,
+				]
 			: [resolved.engine, resolved.model, resolved.vad, resolved.numThreads],
 	);
 	let engine = engines.get(key);
@@ -261,6 +277,7 @@ async function load(resolved: ResolvedEngine): Promise<Engine> {
 			? createPocketSphinxEngine({
 					modelDir: resolved.modelDir,
 					passes: resolved.passes,
+					maxDecoders: resolved.maxDecoders,
 				})
 			: await createSherpaEngine(resolved.model, {
 					numThreads: resolved.numThreads,

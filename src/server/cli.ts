@@ -17,6 +17,7 @@ interface ServeOptions {
 	drainSeconds: number;
 	engine?: string;
 	passes?: string;
+	maxDecoders?: number;
 	model?: string;
 }
 
@@ -61,6 +62,11 @@ export function registerServeCommand(program: Command): void {
 		)
 		.addOption(engineOption())
 		.addOption(passesOption())
+		.option(
+			"--max-decoders <n>",
+			"PocketSphinx decoders loaded at once, about 90 MiB each; sessions beyond wait, in turn, for one to be free (default: 4 per core)",
+			whole(1),
+		)
 		.option("--model <dir|name>", MODEL_HELP)
 		.addHelpText(
 			"after",
@@ -77,6 +83,7 @@ export function registerServeCommand(program: Command): void {
 				engine: {
 					engine: options.engine,
 					passes: options.passes,
+					maxDecoders: options.maxDecoders,
 					...(options.model ? modelArgument(options.model) : {}),
 				},
 			});

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import type {
 	EndedSegment,
 	Engine,
@@ -45,6 +46,20 @@ export interface PocketSphinxOptions {
 	modelDir?: string;
 	/** Default DEFAULT_POCKETSPHINX_PASSES. */
 	passes?: PocketSphinxPasses;
+	/**
+	 * Decoders loaded at once, about 90 MiB each; further streams wait, first come first
+	 * served, for one to be released. Default defaultMaxDecoders().
+	 */
+	maxDecoders?: number;
+}
+
+/**
+ * A decoder uses about 0.15 of a core in real time, so about 4 per core can keep up; more
+ * would only hold memory. The library offers no way to share the model between decoders:
+ * its language model keeps a lookup cache that concurrent decoders would race on.
+ */
+export function defaultMaxDecoders(): number {
+	return 4 * availableParallelism();
 }
 
 /** PocketSphinx's command-line switches for `passes`. */
@@ -68,7 +83,12 @@ export function createPocketSphinxEngine(
 		throw new Error(
 			`unknown PocketSphinx passes: ${passes} (available: ${POCKETSPHINX_PASSES.join(", ")})`,
 		);
-	return new PocketSphinxEngine(native, model, passes);
+	const maxDecoders = options.maxDecoders ?? defaultMaxDecoders();
+	if (!Number.isInteger(maxDecoders) || maxDecoders < 1)
+		throw new Error(
+			`maxDecoders must be a whole number >= 1, not ${maxDecoders}`,
+		);
+	return new PocketSphinxEngine(native, model, passes, maxDecoders);
 }
 
 class PocketSphinxEngine implements Engine {
@@ -76,20 +96,23 @@ class PocketSphinxEngine implements Engine {
 	readonly sampleRate = SAMPLE_RATE;
 	/** Decoders are expensive to load (~0.4 s), so they are pooled per VAD setting. */
 	private readonly idle = new Map<number, Decoder[]>();
+	/** Decoders that exist or are being loaded: idle, in use, or handed to a waiting stream. */
+	private loaded = 0;
+	/** Streams waiting for a decoder, oldest first. */
+	private readonly waiting: Waiter[] = [];
 	private closed = false;
 
 	constructor(
 		private readonly native: PocketSphinxNative,
 		private readonly model: PocketSphinxModel,
 		private readonly passes: PocketSphinxPasses,
+		private readonly maxDecoders: number,
 	) {}
 
 	async openStream(options: StreamOptions): Promise<EngineStream> {
 		if (this.closed) throw new Error("the engine is closed");
 		const postSpeechFrames = Math.round(options.segmentationSilenceMs / 10);
-		const decoder =
-			this.idle.get(postSpeechFrames)?.pop() ??
-			(await this.createDecoder(postSpeechFrames));
+		const decoder = await this.acquire(postSpeechFrames);
 		// Live CMN adapts to each utterance; a reused decoder starts from the model's initial
 		// means again, so a session's result does not depend on the sessions before it.
 		this.native.cmn_live_set(this.cmnOf(decoder.handle), decoder.initialCmn);
@@ -105,6 +128,40 @@ class PocketSphinxEngine implements Engine {
 		for (const decoders of this.idle.values())
 			for (const d of decoders) this.native.ps_free(d.handle);
 		this.idle.clear();
+		for (const waiter of this.waiting.splice(0)) waiter.give(undefined);
+	}
+
+	/** An idle decoder, else a new one under the bound, else the next one released, in turn. */
+	private async acquire(postSpeechFrames: number): Promise<Decoder> {
+		for (;;) {
+			const idle = this.idle.get(postSpeechFrames)?.pop();
+			if (idle) return idle;
+			if (this.loaded < this.maxDecoders) {
+				this.loaded++;
+				try {
+					return await this.createDecoder(postSpeechFrames);
+				} catch (error) {
+					this.loaded--;
+					this.waiting.shift()?.give(undefined);
+					throw error;
+				}
+			}
+			// At the bound, an idle decoder with another silence setting makes room.
+			const other = [...this.idle.values()].find((l) => l.length > 0)?.pop();
+			if (other) {
+				this.native.ps_free(other.handle);
+				this.loaded--;
+				continue;
+			}
+			const given = await new Promise<Decoder | undefined>((give) =>
+				this.waiting.push({ postSpeechFrames, give }),
+			);
+			if (this.closed) {
+				if (given) this.native.ps_free(given.handle);
+				throw new Error("the engine is closed");
+			}
+			if (given) return given;
+		}
 	}
 
 	private async createDecoder(postSpeechFrames: number): Promise<Decoder> {
@@ -144,14 +201,34 @@ class PocketSphinxEngine implements Engine {
 	}
 
 	private release(postSpeechFrames: number, decoder: Decoder): void {
+		// Handed straight to the oldest waiting stream, so a newcomer cannot take it first.
+		const next = this.waiting.shift();
+		if (next && next.postSpeechFrames === postSpeechFrames) {
+			next.give(decoder);
+			return;
+		}
+		if (next) {
+			// Another silence setting: this one is freed and the waiter loads its own.
+			this.native.ps_free(decoder.handle);
+			this.loaded--;
+			next.give(undefined);
+			return;
+		}
 		const list = this.idle.get(postSpeechFrames) ?? [];
 		if (this.closed || list.length >= MAX_IDLE_DECODERS) {
 			this.native.ps_free(decoder.handle);
+			this.loaded--;
 			return;
 		}
 		list.push(decoder);
 		this.idle.set(postSpeechFrames, list);
 	}
+}
+
+interface Waiter {
+	postSpeechFrames: number;
+	/** A decoder for it, or undefined: room to load one (or the engine closed). */
+	give(decoder: Decoder | undefined): void;
 }
 
 interface Decoder {
