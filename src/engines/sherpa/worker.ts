@@ -29,8 +29,14 @@ const sampleRate = setup.sampleRate;
 const ONLINE_PIECE = sampleRate / 10;
 /** Silence fed after the last audio so the model's right context sees the end. */
 const TAIL_PADDING = Math.round(sampleRate * 0.8);
-/** Offline partials re-decode the open segment after this much new audio. */
+/**
+ * Offline partials re-decode the whole open segment after this much new audio, or after a
+ * quarter of the segment's length when that is longer: the lengths decoded then grow
+ * geometrically, so all of a segment's partials cost about five decodes of it, where a fixed
+ * interval cost a number of decodes that grew with its length (work with its square).
+ */
 const PARTIAL_INTERVAL = Math.round(sampleRate * 0.3);
+const PARTIAL_INTERVAL_SHARE = 0.25;
 
 /**
  * Online recognizers by endpoint rules and hotwords: the addon sets both per recognizer, not
@@ -350,7 +356,11 @@ class OfflineSession {
 		let partial: Hypothesis | null = null;
 		if (
 			this.openStart !== undefined &&
-			this.total - this.lastPartialAt >= PARTIAL_INTERVAL
+			this.total - this.lastPartialAt >=
+				Math.max(
+					PARTIAL_INTERVAL,
+					(this.total - this.openStart) * PARTIAL_INTERVAL_SHARE,
+				)
 		) {
 			this.lastPartialAt = this.total;
 			partial = await this.decode(
