@@ -81,6 +81,11 @@ export async function resolveEngine(
 		);
 	const numThreads = choice.numThreads ?? threadsFromEnv();
 	const passes = parsePasses(choice.passes ?? process.env.EARSHOT_PASSES);
+	// PocketSphinx's settings, where given.
+	const tuning = {
+		...(passes ? { passes } : {}),
+		...(choice.maxDecoders ? { maxDecoders: choice.maxDecoders } : {}),
+	};
 	if (choice.modelName) {
 		if (engine === "pocketsphinx")
 			throw new Error(
@@ -102,8 +107,7 @@ export async function resolveEngine(
 				engine: "pocketsphinx",
 				modelDir: dir,
 				fallback: false,
-				passes,
-				maxDecoders: choice.maxDecoders,
+				...tuning,
 			};
 		}
 		const installed = await installedAt(dir);
@@ -115,8 +119,7 @@ export async function resolveEngine(
 			engine: "pocketsphinx",
 			languages: ["en-US"],
 			fallback: false,
-			passes,
-			maxDecoders: choice.maxDecoders,
+			...tuning,
 		};
 	const best = await bestInstalledModel();
 	if (best) return sherpaFromInstalled(best, numThreads);
@@ -128,8 +131,7 @@ export async function resolveEngine(
 		engine: "pocketsphinx",
 		languages: ["en-US"],
 		fallback: true,
-		passes,
-		maxDecoders: choice.maxDecoders,
+		...tuning,
 	};
 }
 
