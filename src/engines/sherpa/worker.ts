@@ -2,8 +2,9 @@
  * The decoding thread of one sherpa engine. It owns the recognizer and every stream opened on
  * it, so the event loop of the main thread never runs a model. Streaming models decode
  * synchronously here, batched across the streams that have audio waiting; offline models
- * decode with `decodeAsync` on libuv's pool, so their streams run in parallel.
+ * decode with `decodeAsync` on libuv's pool, so their streams run in parallel, one per core.
  */
+import { availableParallelism } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import sherpa from "sherpa-onnx-node";
 import type { EndedSegment, Hypothesis, StreamUpdate } from "../engine.js";
@@ -37,6 +38,29 @@ const TAIL_PADDING = Math.round(sampleRate * 0.8);
  */
 const PARTIAL_INTERVAL = Math.round(sampleRate * 0.3);
 const PARTIAL_INTERVAL_SHARE = 0.25;
+
+/**
+ * Offline decodes running at once. All streams share the recognizer's weights, but each decode
+ * in flight holds its own activations (hundreds of MiB for Moonshine base), so these are
+ * bounded by the cores, which could not run more at once anyway, not by the streams.
+ */
+const MAX_DECODES = availableParallelism();
+let decodesRunning = 0;
+const decodesWaiting: (() => void)[] = [];
+
+/** Runs `decode` once fewer than MAX_DECODES run, in the order the streams asked. */
+async function inDecodeSlot<T>(decode: () => Promise<T>): Promise<T> {
+	if (decodesRunning < MAX_DECODES) decodesRunning++;
+	else await new Promise<void>((resolve) => decodesWaiting.push(resolve));
+	try {
+		return await decode();
+	} finally {
+		// The slot passes straight to the next waiter, if any.
+		const next = decodesWaiting.shift();
+		if (next) next();
+		else decodesRunning--;
+	}
+}
 
 /**
  * Online recognizers by endpoint rules and hotwords: the addon sets both per recognizer, not
@@ -286,7 +310,7 @@ class OfflineSession {
 			? this.recognizer.createStream(this.hotwords)
 			: this.recognizer.createStream();
 		stream.acceptWaveform({ samples, sampleRate });
-		const r = await this.recognizer.decodeAsync(stream);
+		const r = await inDecodeSlot(() => this.recognizer.decodeAsync(stream));
 		return toHypothesis(
 			{
 				text: r.text,
