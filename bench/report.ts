@@ -2,6 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import type { ServerBenchResult } from "./server.js";
 import type { SoakResult } from "./soak.js";
 import type { Summary } from "./stats.js";
 import {
@@ -73,15 +74,7 @@ interface Server {
 		embeddedCpuSeconds: Summary;
 		ratio: Summary;
 	};
-	memory?: {
-		idleRssMiB: number;
-		perSession: {
-			streams: number;
-			rssMiB: number;
-			perSessionMiB: number;
-			marginalMiB?: number;
-		}[];
-	};
+	memory?: ServerBenchResult["memory"];
 }
 
 /** Results by engine: older files hold one engine's figures where newer ones hold a record. */
