@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -393,20 +393,30 @@ async function benchCpuOverhead(
 	};
 }
 
-/** Embedded recognition in a fresh process: CPU of the file alone, after a warm-up file loaded the engine. */
+/**
+ * Embedded recognition in a fresh process: CPU of the file alone, after a warm-up file loaded
+ * the engine. The script is a file, not `--input-type=module -e`: worker threads inherit the
+ * process's flags, and sherpa's decoding worker refuses that one, so the run ended at once.
+ */
 function embeddedCpuSeconds(
 	file: string,
 	warmUp: string,
 	engine: BenchEngine,
 ): number {
-	const script = `
-const [index, warmUp, file, properties] = process.argv.slice(1);
+	const script = join(tmpdir(), "earshot-bench", "embedded-cpu.mjs");
+	writeFileSync(
+		script,
+		`
+const [index, warmUp, file, properties] = process.argv.slice(2);
 const { AudioConfig, SpeechConfig, SpeechRecognizer } = await import(index);
 async function recognize(path) {
 	const config = SpeechConfig.fromSubscription("unused", "offline");
 	for (const [name, value] of JSON.parse(properties)) config.setProperty(name, value);
 	const r = new SpeechRecognizer(config, AudioConfig.fromWavFileInput(path));
-	const drained = (async () => { for await (const _ of r.events()); })();
+	const drained = (async () => {
+		for await (const e of r.events())
+			if (e.type === "canceled" && e.args.errorDetails) throw new Error(e.args.errorDetails);
+	})();
 	await r.startContinuousRecognition();
 	await drained;
 	await r.dispose();
@@ -415,14 +425,13 @@ await recognize(warmUp);
 const before = process.cpuUsage();
 await recognize(file);
 const { user, system } = process.cpuUsage(before);
-console.log((user + system) / 1e6);`;
+console.log((user + system) / 1e6);`,
+	);
 	const index = pathToFileURL(join(projectRoot, "dist", "index.js")).href;
 	return Number(
 		execFileSync(
 			process.execPath,
 			[
-				"--input-type=module",
-				"-e",
 				script,
 				index,
 				warmUp,
