@@ -22,6 +22,12 @@ const SAMPLES_PER_FRAME = 160;
 const VAD_START_FRAMES = 10;
 /** Room for the cepstral vector (13 for the en-us model). */
 const CMN_MAX_LENGTH = 64;
+/**
+ * Samples per ps_process_raw call, counted from the stream's start. Live CMN adapts once per
+ * call, so calls of one size make the result independent of how the audio was chunked on
+ * its way (a file read whole and the same audio from a client differed by 7 % WER).
+ */
+const BLOCK = 2 * SAMPLES_PER_FRAME;
 /** Idle decoders kept per configuration for reuse; more are freed. */
 const MAX_IDLE_DECODERS = 8;
 
@@ -243,7 +249,9 @@ class PocketSphinxStream implements EngineStream {
 	private inSpeech = false;
 	private speechStartSample = 0;
 	private closed = false;
+	/** Audio for the decoder; its first `held` samples wait for a whole BLOCK. */
 	private pcm = new Int16Array(0);
+	private held = 0;
 	/** ps_get_hyp's score, which is not used; kept alive for calls on the thread pool. */
 	private readonly score = new Int32Array(1);
 
@@ -255,19 +263,18 @@ class PocketSphinxStream implements EngineStream {
 
 	async write(samples: Float32Array): Promise<StreamUpdate> {
 		if (this.closed) throw new Error("the stream is closed");
-		// The native call reads this memory on another thread: the stream keeps it alive.
-		if (this.pcm.length < samples.length)
-			this.pcm = new Int16Array(samples.length);
-		const pcm = toInt16(samples, this.pcm);
-		await callAsync(
-			this.native.ps_process_raw,
-			this.decoder,
-			pcm,
-			pcm.length,
-			0,
-			0,
-		);
-		this.samplesWritten += samples.length;
+		const before = this.samplesWritten;
+		const total = this.held + samples.length;
+		if (this.pcm.length < total) {
+			const grown = new Int16Array(total);
+			grown.set(this.pcm.subarray(0, this.held));
+			this.pcm = grown;
+		}
+		toInt16(samples, this.pcm.subarray(this.held));
+		const whole = total - (total % BLOCK);
+		for (let at = 0; at < whole; at += BLOCK) await this.process(at, BLOCK);
+		this.pcm.copyWithin(0, whole, total);
+		this.held = total - whole;
 		const inSpeech = this.native.ps_get_in_speech(this.decoder) !== 0;
 		const update: StreamUpdate = { inSpeech, ended: [] };
 		if (inSpeech && !this.inSpeech) {
@@ -275,9 +282,7 @@ class PocketSphinxStream implements EngineStream {
 			// The VAD fires after VAD_START_FRAMES of speech, so speech began about that long ago.
 			this.speechStartSample = Math.max(
 				0,
-				this.samplesWritten -
-					samples.length -
-					VAD_START_FRAMES * SAMPLES_PER_FRAME,
+				before - VAD_START_FRAMES * SAMPLES_PER_FRAME,
 			);
 		}
 		if (inSpeech) {
@@ -291,7 +296,12 @@ class PocketSphinxStream implements EngineStream {
 	}
 
 	async finalize(): Promise<EndedSegment | null> {
-		if (this.closed || !this.inSpeech) return null;
+		if (this.closed) return null;
+		if (this.held > 0) {
+			await this.process(0, this.held);
+			this.held = 0;
+		}
+		if (!this.inSpeech) return null;
 		return this.endSegment();
 	}
 
@@ -300,6 +310,20 @@ class PocketSphinxStream implements EngineStream {
 		this.closed = true;
 		await callAsync(this.native.ps_end_utt, this.decoder);
 		this.release();
+	}
+
+	/** Decodes `length` samples of `pcm` from `at`. */
+	private async process(at: number, length: number): Promise<void> {
+		// The native call reads this memory on another thread: the stream keeps it alive.
+		await callAsync(
+			this.native.ps_process_raw,
+			this.decoder,
+			this.pcm.subarray(at, at + length),
+			length,
+			0,
+			0,
+		);
+		this.samplesWritten += length;
 	}
 
 	/** Ends the utterance, reads its words, and opens the next one. */
