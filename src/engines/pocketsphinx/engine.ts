@@ -35,8 +35,9 @@ const MAX_IDLE_DECODERS = 8;
  * PocketSphinx's search passes. fwdtree decodes as audio arrives (partials come from it);
  * fwdflat re-searches the whole phrase when it ends, and bestpath picks the final words from
  * the phrase's lattice. fwdflat is what made finals wait in proportion to phrase length
- * (29–40 ms of CPU per second of speech, against about 10 for the rest of the end): on
- * ../shared it did not lower the WER (33.3 % with it, 32.7 % without; bench/passes.ts).
+ * (29–40 ms of CPU per second of speech, against about 10 for the rest of the end), for a
+ * WER on ../shared within a few errors of it: 33.3 % with it and 32.7 % without on whole
+ * utterances (bench/passes.ts), 36.8 % and 38.0 % through `earshot eval`.
  */
 export const POCKETSPHINX_PASSES = [
 	"fwdtree",
