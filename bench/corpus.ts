@@ -24,7 +24,11 @@ export function loadCorpus(): Corpus {
 	const rows = sharedManifest().filter(
 		(r) => r.referenceKind === "exact" && r.path.includes("/speech/"),
 	);
-	const utterances =
+	// BENCH_UTTERANCES: the first few only, to check the bench end to end quickly.
+	const limit = Number(
+		process.env.BENCH_UTTERANCES ?? Number.POSITIVE_INFINITY,
+	);
+	const utterances = (
 		rows.length > 0
 			? rows.map((r, i) => ({
 					file: to16k(r.path, `u${i}.wav`),
@@ -33,7 +37,8 @@ export function loadCorpus(): Corpus {
 			: FALLBACK.map((text) => ({
 					file: synthesize(text, { voice: "awb" }),
 					reference: text,
-				}));
+				}))
+	).slice(0, limit);
 	const long = withPauses(
 		utterances.map((u) => u.file),
 		1,
@@ -53,8 +58,8 @@ export function loadCorpus(): Corpus {
 	return {
 		source:
 			rows.length > 0
-				? `../shared/audio/speech (${rows.length} utterances)`
-				: `flite (${FALLBACK.length} sentences)`,
+				? `../shared/audio/speech (${utterances.length} utterances)`
+				: `flite (${utterances.length} sentences)`,
 		utterances,
 		long,
 		paced: { file: paced, spans },

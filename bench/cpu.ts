@@ -1,6 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+	DEFAULT_POCKETSPHINX_PASSES,
+	passesArgs,
+} from "../src/engines/pocketsphinx/engine.js";
 import { scoreTranscript } from "../src/eval/score.js";
 import { projectRoot } from "../test/helpers/shared.js";
 import { type Corpus, duration } from "./corpus.js";
@@ -48,6 +52,8 @@ export function benchCpu(corpus: Corpus, runs: number): CpuResult {
 				corpus.long,
 				"-logfn",
 				"/dev/null",
+				// The same passes as earshot's default, so the ratio is earshot's own overhead.
+				...passesArgs(DEFAULT_POCKETSPHINX_PASSES),
 			]),
 		);
 	}

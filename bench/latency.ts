@@ -6,7 +6,6 @@ import {
 	AudioConfig,
 	AudioInputStream,
 	EarshotProperty,
-	type RecognizerEvent,
 	ResultReason,
 	SpeechConfig,
 	SpeechRecognizer,
@@ -18,17 +17,21 @@ export const BYTES_PER_SECOND = 32000;
 const CHUNK_MS = 100;
 export const SEGMENTATION_SILENCE_MS = 500;
 
+export type Latency = Summary & { p95: number };
+
 export interface LatencyResult {
 	utterances: number;
 	segmentationSilenceMs: number;
 	/** Speech onset (first loud 10 ms frame) to the phrase's first `recognizing`, ms. */
-	firstPartialMs: Summary;
+	firstPartialMs: Latency;
 	/** End of speech (last loud frame) to `recognized`, ms; includes the segmentation silence. */
-	finalizationMs: Summary & { p95: number };
+	finalizationMs: Latency;
 	/** Finalization latency beyond the segmentation silence, ms. */
-	finalizationOverheadMs: Summary;
+	finalizationOverheadMs: Latency;
+	/** Per utterance: [s of speech, ms of finalization beyond the silence], by length. */
+	finalizationByLength: [number, number][];
 	/** `stopContinuousRecognition()` mid-phrase to `sessionStopped`, ms. */
-	stopMs: Summary;
+	stopMs: Latency;
 	/** `recognized` events that arrived after stop, carrying the flushed phrase. */
 	stopFlushedPhrases: number;
 }
@@ -56,37 +59,9 @@ export async function benchLatency(
 ): Promise<LatencyResult> {
 	const pcm = readFileSync(corpus.paced.file).subarray(44);
 	const speech = await speechBounds(corpus);
-	const stream = AudioInputStream.createPushStream();
-	const recognizer = new SpeechRecognizer(
-		config(choice),
-		AudioConfig.fromStreamInput(stream),
-	);
-	const events: { event: RecognizerEvent; at: number }[] = [];
-	const collected = (async () => {
-		for await (const event of recognizer.events())
-			events.push({ event, at: performance.now() });
-	})();
-	await recognizer.startContinuousRecognition();
-	const t0 = await pushRealtime(stream, pcm, pcm.length);
-	stream.close();
-	await collected;
-	await recognizer.dispose();
-
-	const { firstPartial, finalization } = utteranceLatencies(
-		events.flatMap(({ event, at }) =>
-			event.type === "recognizing" || event.type === "recognized"
-				? [
-						{
-							final: event.type === "recognized",
-							speech:
-								event.args.result.reason === ResultReason.RecognizedSpeech,
-							offset: event.args.result.offset / 1e7,
-							duration: event.args.result.duration / 1e7,
-							at,
-						},
-					]
-				: [],
-		),
+	const { results, t0 } = await embeddedRealtime(pcm, choice);
+	const { firstPartial, finalization, lengths } = utteranceLatencies(
+		results,
 		speech,
 		t0,
 	);
@@ -94,14 +69,50 @@ export async function benchLatency(
 	return {
 		utterances: speech.length,
 		segmentationSilenceMs: SEGMENTATION_SILENCE_MS,
-		firstPartialMs: rounded(summarize(firstPartial)),
+		firstPartialMs: latencySummary(firstPartial),
 		finalizationMs: latencySummary(finalization),
-		finalizationOverheadMs: rounded(
-			summarize(finalization.map((ms) => ms - SEGMENTATION_SILENCE_MS)),
+		finalizationOverheadMs: latencySummary(
+			finalization.map((ms) => ms - SEGMENTATION_SILENCE_MS),
 		),
-		stopMs: rounded(summarize(stops.map((s) => s.ms))),
+		finalizationByLength: finalization
+			.map((ms, i): [number, number] => [
+				round(lengths[i], 2),
+				round(ms - SEGMENTATION_SILENCE_MS, 0),
+			])
+			.sort((a, b) => a[0] - b[0]),
+		stopMs: latencySummary(stops.map((s) => s.ms)),
 		stopFlushedPhrases: stops.filter((s) => s.flushed).length,
 	};
+}
+
+/** earshot's SpeechRecognizer on `pcm` pushed at real-time pace: its results, timed. */
+export async function embeddedRealtime(
+	pcm: Buffer,
+	choice: EngineChoice,
+): Promise<{ results: TimedResult[]; t0: number }> {
+	const stream = AudioInputStream.createPushStream();
+	const recognizer = new SpeechRecognizer(
+		config(choice),
+		AudioConfig.fromStreamInput(stream),
+	);
+	const results: TimedResult[] = [];
+	const collected = (async () => {
+		for await (const event of recognizer.events())
+			if (event.type === "recognizing" || event.type === "recognized")
+				results.push({
+					final: event.type === "recognized",
+					speech: event.args.result.reason === ResultReason.RecognizedSpeech,
+					offset: event.args.result.offset / 1e7,
+					duration: event.args.result.duration / 1e7,
+					at: performance.now(),
+				});
+	})();
+	await recognizer.startContinuousRecognition();
+	const t0 = await pushRealtime(stream, pcm, pcm.length);
+	stream.close();
+	await collected;
+	await recognizer.dispose();
+	return { results, t0 };
 }
 
 /** Stops in the middle of several utterances; each stop must flush the open phrase. */
@@ -123,9 +134,9 @@ async function benchStop(pcm: Buffer, speech: Bounds[], choice: EngineChoice) {
 			recognizer.sessionStopped = () => resolve(performance.now());
 		});
 		await recognizer.startContinuousRecognition();
-		// Real time only from a second before the onset: the bench measures the stop, not the wait.
+		// The stream starts a second before the onset. Writing the audio before it at once, as
+		// this bench once did, left up to 40 s to decode at the stop: that measured the backlog.
 		const lead = Math.max(0, Math.round((onset - 1) * BYTES_PER_SECOND) & ~1);
-		stream.write(pcm.subarray(0, lead));
 		const middle = Math.round(((onset + end) / 2) * BYTES_PER_SECOND) & ~1;
 		await pushRealtime(stream, pcm.subarray(lead), middle - lead);
 		stopping = true;
@@ -139,15 +150,17 @@ async function benchStop(pcm: Buffer, speech: Bounds[], choice: EngineChoice) {
 
 /**
  * Per utterance, wall ms from speech onset to its first partial and from the end of speech to
- * its final result; `t0` is the wall time at which audio time 0 was due.
+ * its final result, with the s of speech of each finalized one; `t0` is the wall time at which
+ * audio time 0 was due.
  */
 export function utteranceLatencies(
 	results: TimedResult[],
 	speech: Bounds[],
 	t0: number,
-): { firstPartial: number[]; finalization: number[] } {
+): { firstPartial: number[]; finalization: number[]; lengths: number[] } {
 	const firstPartial: number[] = [];
 	const finalization: number[] = [];
+	const lengths: number[] = [];
 	for (const { onset, end } of speech) {
 		const inSpan = (r: TimedResult) =>
 			r.offset < end && r.offset + r.duration > onset;
@@ -155,13 +168,16 @@ export function utteranceLatencies(
 		// An utterance with pauses inside may be several phrases: its end is final with the last one.
 		const final = results.findLast((r) => r.final && r.speech && inSpan(r));
 		if (partial) firstPartial.push(partial.at - (t0 + onset * 1000));
-		if (final) finalization.push(final.at - (t0 + end * 1000));
+		if (final) {
+			finalization.push(final.at - (t0 + end * 1000));
+			lengths.push(end - onset);
+		}
 	}
-	return { firstPartial, finalization };
+	return { firstPartial, finalization, lengths };
 }
 
 /** Rounded median, min, max and p95 of latencies in ms. */
-export function latencySummary(ms: number[]): Summary & { p95: number } {
+export function latencySummary(ms: number[]): Latency {
 	return { ...rounded(summarize(ms)), p95: round(percentile(ms, 95), 0) };
 }
 
@@ -171,6 +187,10 @@ function config(choice: EngineChoice): SpeechConfig {
 	if (choice.engine) c.setProperty(EarshotProperty.Engine, choice.engine);
 	if (choice.modelName)
 		c.setProperty(EarshotProperty.ModelName, choice.modelName);
+	if (choice.modelPath)
+		c.setProperty(EarshotProperty.ModelPath, choice.modelPath);
+	if (choice.passes)
+		c.setProperty(EarshotProperty.PocketSphinxPasses, choice.passes);
 	c.setProperty(
 		"Speech_SegmentationSilenceTimeoutMs",
 		String(SEGMENTATION_SILENCE_MS),

@@ -2,6 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import type { ServerBenchResult } from "./server.js";
 import type { SoakResult } from "./soak.js";
 import type { Summary } from "./stats.js";
 import {
@@ -32,42 +33,67 @@ interface Results {
 		pocketsphinx: Side;
 		cpuRatio: Summary;
 	};
-	latency?: {
-		utterances: number;
-		segmentationSilenceMs: number;
-		firstPartialMs: Summary;
-		finalizationMs: WithP95;
-		finalizationOverheadMs?: Summary;
-		stopMs: Summary;
-	};
-	server?: {
-		cores?: number;
-		clients?: {
-			runs: number;
-			audioSeconds: number;
-			javascript: ClientFinalization;
-			python?: ClientFinalization;
-		};
-		sweep?: {
-			criterion?: string;
-			steps: {
-				streams: number;
-				utterances: number;
-				errors: number;
-				finalizationMs: WithP95;
-				serverCpuCores?: number;
-				serverRssMiB?: number;
-			}[];
-			maxStreams?: number;
-		};
-		cpuOverhead?: {
-			audioSeconds: number;
-			serverCpuSeconds: Summary;
-			embeddedCpuSeconds: Summary;
-			ratio: Summary;
-		};
-	};
+	/** One engine's latency (older results), or each engine's by its label. */
+	latency?: Latency | Record<string, Latency>;
+	/** One engine's server figures (older results), or each engine's by its label. */
+	server?: Server | Record<string, Server>;
 	soak?: SoakResult;
+}
+
+interface Latency {
+	utterances: number;
+	segmentationSilenceMs: number;
+	firstPartialMs: WithP95;
+	finalizationMs: WithP95;
+	finalizationOverheadMs?: WithP95;
+	finalizationByLength?: [number, number][];
+	stopMs: WithP95;
+}
+
+interface Server {
+	engine?: string;
+	serverAddedMs?: WithP95;
+	cores?: number;
+	/** The JavaScript and Python SDKs, one at a time, on the same slices. */
+	clients?: {
+		runs: number;
+		audioSeconds: number;
+		javascript: ClientFinalization;
+		python?: ClientFinalization;
+	};
+	sweep?: {
+		criterion?: string;
+		steps: {
+			streams: number;
+			utterances: number;
+			errors: number;
+			finalizationMs: WithP95;
+			finalizationOverheadMs?: WithP95;
+			serverCpuCores?: number;
+			cpuPerStreamCores?: number;
+			serverRssMiB?: number;
+		}[];
+		maxStreams?: number;
+	};
+	cpuOverhead?: {
+		audioSeconds: number;
+		serverCpuSeconds: Summary;
+		embeddedCpuSeconds: Summary;
+		ratio: Summary;
+	};
+	memory?: ServerBenchResult["memory"];
+}
+
+/** Results by engine: older files hold one engine's figures where newer ones hold a record. */
+function byEngine<T extends object>(
+	value: T | Record<string, T> | undefined,
+	single: keyof T,
+	name: string,
+): [string, T][] {
+	if (!value) return [];
+	return single in value
+		? [[name, value as T]]
+		: Object.entries(value as Record<string, T>);
 }
 
 interface ClientFinalization {
@@ -190,40 +216,44 @@ function latencySection(
 	r: Results,
 	plots: Record<string, string>,
 ): string | undefined {
-	const l = r.latency;
-	if (!l) return undefined;
-	const rows: [string, WithP95][] = [
-		["speech onset → first recognizing", l.firstPartialMs],
+	const engines = byEngine(r.latency, "firstPartialMs", "PocketSphinx");
+	if (engines.length === 0) return undefined;
+	const silence = engines[0][1].segmentationSilenceMs;
+	const rows = engines.flatMap(([engine, l]): [string, string, WithP95][] => [
+		[engine, "speech onset → first recognizing", l.firstPartialMs],
 		[
-			`end of speech → recognized (silence ${l.segmentationSilenceMs} ms)`,
+			engine,
+			`end of speech → recognized (silence ${silence} ms)`,
 			l.finalizationMs,
 		],
 		...(l.finalizationOverheadMs
 			? [
-					["… beyond the silence timeout", l.finalizationOverheadMs] as [
+					[engine, "… beyond the silence", l.finalizationOverheadMs] as [
+						string,
 						string,
 						WithP95,
 					],
 				]
 			: []),
-		["stop → sessionStopped", l.stopMs],
-	];
+		[engine, "stop → sessionStopped", l.stopMs],
+	]);
 	plots["latency.svg"] = rangeChart(
 		"Latency, stream paced at real time",
 		"ms",
-		rows.map(([label, s]) => ({
-			label: label.split(" (")[0].slice(0, 26),
+		rows.map(([engine, label, s]) => ({
+			label: `${engine.split(" (")[0]}: ${label.split(" (")[0]}`.slice(0, 26),
 			...s,
 		})),
 	);
-	return [
+	const parts = [
 		"## Latency",
 		"",
-		`${l.utterances} utterances pushed at real-time pace.`,
+		`${engines[0][1].utterances} utterances pushed at real-time pace, each engine in turn.`,
 		"",
 		table(
-			["", "median (min–max)", "p95", "n"],
-			rows.map(([label, s]) => [
+			["engine", "", "median (min–max)", "p95", "n"],
+			rows.map(([engine, label, s]) => [
+				engine,
 				label,
 				spread(s, 0, " ms"),
 				s.p95 === undefined ? "" : `${s.p95} ms`,
@@ -232,7 +262,21 @@ function latencySection(
 		),
 		"",
 		"![latency](plots/latency.svg)",
-	].join("\n");
+	];
+	const byLength = engines.filter(([, l]) => l.finalizationByLength?.length);
+	if (byLength.length > 0) {
+		plots["finalization-length.svg"] = lineChart(
+			"Finalization beyond the silence against phrase length",
+			"s of speech in the utterance",
+			"ms",
+			byLength.map(([engine, l]) => ({
+				name: engine.split(" (")[0],
+				points: l.finalizationByLength ?? [],
+			})),
+		);
+		parts.push("", "![finalization by length](plots/finalization-length.svg)");
+	}
+	return parts.join("\n");
 }
 
 const RTF_LABELS: Record<string, string> = {
@@ -286,54 +330,120 @@ function serverSection(
 	r: Results,
 	plots: Record<string, string>,
 ): string | undefined {
-	const server = r.server;
-	if (!server?.sweep && !server?.cpuOverhead) return undefined;
+	const engines = byEngine(r.server, "cores", "PocketSphinx").filter(
+		([, server]) => server.sweep || server.cpuOverhead,
+	);
+	if (engines.length === 0) return undefined;
 	const parts = ["## Server: embedded against server"];
-	const steps = server.sweep?.steps ?? [];
-	if (steps.length > 0) {
-		parts.push(
-			"",
-			`Concurrent real-time streams through \`earshot serve\`${server.sweep?.criterion ? `; ${server.sweep.criterion}` : ""}.`,
-			"",
-			table(
-				[
-					"streams",
-					"utterances",
-					"errors",
-					"finalization median (min–max)",
-					"p95",
-					"server CPU (cores)",
-					"server RSS",
-				],
-				steps.map((s) => [
-					String(s.streams),
-					String(s.utterances),
-					String(s.errors),
-					spread(s.finalizationMs, 0, " ms"),
-					s.finalizationMs.p95 === undefined
-						? ""
-						: `${s.finalizationMs.p95} ms`,
-					s.serverCpuCores === undefined ? "" : fixed(s.serverCpuCores, 2),
-					s.serverRssMiB === undefined ? "" : `${fixed(s.serverRssMiB, 0)} MiB`,
-				]),
-			),
-		);
-		if (server.sweep?.maxStreams !== undefined)
+	const series: Series[] = [];
+	for (const [engine, server] of engines) {
+		parts.push("", `### ${engine}`);
+		if (server.serverAddedMs)
 			parts.push(
 				"",
-				`Most concurrent streams within the bound: **${server.sweep.maxStreams}**.`,
+				`Finalization at an official-SDK client minus embedded, same audio, per utterance: median **${server.serverAddedMs.median} ms**, p95 ${server.serverAddedMs.p95} ms (${server.serverAddedMs.min}–${server.serverAddedMs.max}).`,
 			);
-		const series: Series[] = [
-			{
-				name: "median",
-				points: steps.map((s) => [s.streams, s.finalizationMs.median]),
-			},
-		];
-		if (steps.every((s) => s.finalizationMs.p95 !== undefined))
-			series.push({
-				name: "p95",
-				points: steps.map((s) => [s.streams, s.finalizationMs.p95 as number]),
-			});
+		const clients = server.clients;
+		if (clients) {
+			const row = (name: string, c: ClientFinalization) => [
+				name,
+				String(c.utterances),
+				String(c.errors),
+				`${c.finalizationMs.median} ms`,
+				c.finalizationMs.p95 === undefined ? "" : `${c.finalizationMs.p95} ms`,
+			];
+			parts.push(
+				"",
+				`Finalization latency (end of speech → \`recognized\`) as each official SDK sees it: the same ${clients.audioSeconds} s of speech in ${clients.runs} real-time streams, one client at a time.`,
+				"",
+				table(
+					["client", "utterances", "errors", "p50", "p95"],
+					[
+						row("JavaScript SDK", clients.javascript),
+						...(clients.python ? [row("Python SDK", clients.python)] : []),
+					],
+				),
+			);
+		}
+		const steps = server.sweep?.steps ?? [];
+		if (steps.length > 0) {
+			const beyond = (s: (typeof steps)[number]) =>
+				s.finalizationOverheadMs ?? s.finalizationMs;
+			parts.push(
+				"",
+				`Concurrent real-time streams through \`earshot serve\`${server.sweep?.criterion ? `; ${server.sweep.criterion}` : ""}.`,
+				"",
+				table(
+					[
+						"streams",
+						"utterances",
+						"errors",
+						steps[0].finalizationOverheadMs
+							? "finalization beyond the silence, median (min–max)"
+							: "finalization median (min–max)",
+						"p95",
+						"server CPU (cores)",
+						"CPU per stream",
+						"server RSS",
+					],
+					steps.map((s) => [
+						String(s.streams),
+						String(s.utterances),
+						String(s.errors),
+						spread(beyond(s), 0, " ms"),
+						beyond(s).p95 === undefined ? "" : `${beyond(s).p95} ms`,
+						s.serverCpuCores === undefined ? "" : fixed(s.serverCpuCores, 2),
+						s.cpuPerStreamCores === undefined
+							? ""
+							: fixed(s.cpuPerStreamCores, 3),
+						s.serverRssMiB === undefined
+							? ""
+							: `${fixed(s.serverRssMiB, 0)} MiB`,
+					]),
+				),
+			);
+			if (server.sweep?.maxStreams !== undefined)
+				parts.push(
+					"",
+					`Most concurrent streams within the bound: **${server.sweep.maxStreams}**.`,
+				);
+			if (steps.every((s) => beyond(s).p95 !== undefined))
+				series.push({
+					name: `${engine.split(" (")[0]} p95`,
+					points: steps.map((s) => [s.streams, beyond(s).p95 as number]),
+				});
+		}
+		const memory = server.memory;
+		if (memory?.perSession.length)
+			parts.push(
+				"",
+				table(
+					["streams", "server RSS", "(RSS − idle) / N", "each further session"],
+					memory.perSession.map((m) => [
+						String(m.streams),
+						`${fixed(m.rssMiB, 0)} MiB`,
+						`${fixed(m.perSessionMiB, 1)} MiB`,
+						m.marginalMiB === undefined ? "" : `${fixed(m.marginalMiB, 1)} MiB`,
+					]),
+				),
+				"",
+				`Idle server: ${fixed(memory.idleRssMiB, 0)} MiB.`,
+			);
+		const overhead = server.cpuOverhead;
+		if (overhead)
+			parts.push(
+				"",
+				table(
+					[`CPU for ${overhead.audioSeconds} s of speech`, "median (min–max)"],
+					[
+						["server process", spread(overhead.serverCpuSeconds, 2, " s")],
+						["embedded", spread(overhead.embeddedCpuSeconds, 2, " s")],
+						["ratio server / embedded", spread(overhead.ratio, 3, "×")],
+					],
+				),
+			);
+	}
+	if (series.length > 0) {
 		plots["server-sweep.svg"] = lineChart(
 			"Finalization latency against concurrent streams",
 			"concurrent real-time streams",
@@ -342,41 +452,6 @@ function serverSection(
 		);
 		parts.push("", "![concurrency sweep](plots/server-sweep.svg)");
 	}
-	const clients = server.clients;
-	if (clients) {
-		const row = (name: string, c: ClientFinalization) => [
-			name,
-			String(c.utterances),
-			String(c.errors),
-			`${c.finalizationMs.median} ms`,
-			c.finalizationMs.p95 === undefined ? "" : `${c.finalizationMs.p95} ms`,
-		];
-		parts.push(
-			"",
-			`Finalization latency (end of speech → \`recognized\`) as each official SDK sees it: the same ${clients.audioSeconds} s of speech in ${clients.runs} real-time streams, one client at a time.`,
-			"",
-			table(
-				["client", "utterances", "errors", "p50", "p95"],
-				[
-					row("JavaScript SDK", clients.javascript),
-					...(clients.python ? [row("Python SDK", clients.python)] : []),
-				],
-			),
-		);
-	}
-	const overhead = server.cpuOverhead;
-	if (overhead)
-		parts.push(
-			"",
-			table(
-				[`CPU for ${overhead.audioSeconds} s of speech`, "median (min–max)"],
-				[
-					["server process", spread(overhead.serverCpuSeconds, 2, " s")],
-					["embedded", spread(overhead.embeddedCpuSeconds, 2, " s")],
-					["ratio server / embedded", spread(overhead.ratio, 3, "×")],
-				],
-			),
-		);
 	return parts.join("\n");
 }
 

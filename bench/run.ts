@@ -1,14 +1,17 @@
 // `npm run bench`: earshot's figures, each measured side by side with its reference in one run:
 // raw pocketsphinx_continuous, embedded against server, PocketSphinx against sherpa.
+// BENCH_UTTERANCES=3 BENCH_STREAM_SECONDS=5 BENCH_MAX_STREAMS=2 BENCH_RUNS=1 checks the bench
+// itself on a short input.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../test/helpers/shared.js";
 import { loadCorpus } from "./corpus.js";
 import { benchCpu } from "./cpu.js";
-import { benchLatency } from "./latency.js";
+import { benchEngines } from "./engines.js";
+import { benchLatency, type LatencyResult } from "./latency.js";
 import { machineName, writeReport } from "./report.js";
-import { benchServer } from "./server.js";
+import { benchServer, type ServerBenchResult } from "./server.js";
 import { benchSherpa } from "./sherpa.js";
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -22,10 +25,20 @@ log(
 	`cpu: earshot vs pocketsphinx_continuous, ${runs} runs each, alternating...`,
 );
 const cpu = benchCpu(corpus, runs);
-log("latency: a push stream paced at real time...");
-const latency = await benchLatency(corpus);
-log("server: concurrency sweep, CPU against embedded, memory per session...");
-const server = await benchServer(corpus);
+// Each engine measured in turn, in the same run, so their figures compare.
+const engines = await benchEngines();
+const latency: Record<string, LatencyResult> = {};
+const server: Record<string, ServerBenchResult> = {};
+for (const engine of engines) {
+	log(`latency, ${engine.label}: a push stream paced at real time...`);
+	latency[engine.label] = await benchLatency(corpus, engine.choice);
+}
+for (const engine of engines) {
+	log(
+		`server, ${engine.label}: concurrency sweep, CPU against embedded, memory per session...`,
+	);
+	server[engine.label] = await benchServer(corpus, engine, runs);
+}
 log("sherpa: the best installed model, if any...");
 const sherpa = await benchSherpa(corpus);
 if (!sherpa)

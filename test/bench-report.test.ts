@@ -36,40 +36,71 @@ const results = {
 		cpuRatio: summary(1.0486, 1.0066, 1.0518, 3),
 	},
 	latency: {
-		utterances: 19,
-		segmentationSilenceMs: 500,
-		firstPartialMs: summary(268, 176, 936, 19),
-		finalizationMs: { ...summary(756, -312, 1698, 19), p95: 1650 },
-		finalizationOverheadMs: summary(256, -812, 1198, 19),
-		stopMs: summary(441, 112, 2678),
-		stopFlushedPhrases: 5,
+		"PocketSphinx (fwdtree+bestpath)": latency(0),
+		"PocketSphinx before (fwdtree+fwdflat+bestpath)": latency(300),
 	},
 	sherpa: { streaming: { rtf: summary(0.081, 0.07, 0.09) } },
 	server: {
-		cores: 2,
-		sweep: {
-			criterion: "p95 finalization ≤ 1000 ms",
-			steps: [1, 2, 4, 8].map((streams) => ({
-				streams,
-				utterances: streams * 6,
-				errors: 0,
-				finalizationMs: {
-					...summary(600 + streams * 10, 500, 900 + streams * 50),
-					p95: 800 + streams * 40,
-				},
-				serverCpuCores: streams * 0.2,
-				serverRssMiB: 150 + streams * 9,
-			})),
-			maxStreams: 8,
-		},
-		cpuOverhead: {
-			audioSeconds: 155.3,
-			serverCpuSeconds: summary(31.9, 31.5, 32.4),
-			embeddedCpuSeconds: summary(31.1, 30.4, 31.5),
-			ratio: summary(1.027, 1.01, 1.05),
+		"PocketSphinx (fwdtree+bestpath)": {
+			engine: "PocketSphinx (fwdtree+bestpath)",
+			serverAddedMs: { ...summary(12, -20, 61, 5), p95: 48 },
+			cores: 2,
+			sweep: {
+				criterion: "p95 finalization ≤ 1000 ms",
+				steps: [1, 2, 4, 8].map((streams) => ({
+					streams,
+					utterances: streams * 6,
+					errors: 0,
+					finalizationMs: {
+						...summary(600 + streams * 10, 500, 900 + streams * 50),
+						p95: 800 + streams * 40,
+					},
+					finalizationOverheadMs: {
+						...summary(100 + streams * 10, 0, 400 + streams * 50),
+						p95: 300 + streams * 40,
+					},
+					serverCpuCores: streams * 0.2,
+					cpuPerStreamCores: 0.2,
+					serverRssMiB: 150 + streams * 9,
+				})),
+				maxStreams: 8,
+			},
+			cpuOverhead: {
+				audioSeconds: 155.3,
+				serverCpuSeconds: summary(31.9, 31.5, 32.4),
+				embeddedCpuSeconds: summary(31.1, 30.4, 31.5),
+				ratio: summary(1.027, 1.01, 1.05),
+			},
+			memory: {
+				idleRssMiB: 180,
+				perSession: [
+					{ streams: 1, rssMiB: 270, perSessionMiB: 90 },
+					{ streams: 4, rssMiB: 540, perSessionMiB: 90, marginalMiB: 90 },
+				],
+			},
 		},
 	},
 };
+
+function latency(slower: number) {
+	return {
+		utterances: 19,
+		segmentationSilenceMs: 500,
+		firstPartialMs: { ...summary(268, 176, 936, 19), p95: 900 },
+		finalizationMs: { ...summary(756 + slower, -312, 1698, 19), p95: 1650 },
+		finalizationOverheadMs: {
+			...summary(256 + slower, -812, 1198, 19),
+			p95: 1150,
+		},
+		finalizationByLength: [
+			[1.8, 40 + slower / 10],
+			[5.1, 90 + slower / 3],
+			[16.7, 120 + slower],
+		],
+		stopMs: { ...summary(441, 112, 2678), p95: 2600 },
+		stopFlushedPhrases: 5,
+	};
+}
 
 function soakPhase(name: string, rss: number[]): SoakPhase {
 	return {
@@ -151,6 +182,7 @@ describe("writeReport", () => {
 		const files = writeReport({ ...results, soak: soak("2026-11-24") }, dir);
 		assert.deepEqual(files.map((f) => basename(f)).sort(), [
 			"REPORT.md",
+			"finalization-length.svg",
 			"latency.svg",
 			"rtf.svg",
 			"server-sweep.svg",
@@ -159,7 +191,13 @@ describe("writeReport", () => {
 		for (const file of files.filter((f) => f.endsWith(".svg")))
 			assertWellFormedSvg(readFileSync(file, "utf8"), basename(file));
 		const report = readFileSync(join(dir, "REPORT.md"), "utf8");
-		for (const plot of ["latency", "rtf", "server-sweep", "soak-rss"])
+		for (const plot of [
+			"latency",
+			"finalization-length",
+			"rtf",
+			"server-sweep",
+			"soak-rss",
+		])
 			assert.match(report, new RegExp(`\\]\\(plots/${plot}\\.svg\\)`));
 	});
 
@@ -172,11 +210,15 @@ describe("writeReport", () => {
 			"| earshot | 31.12 s (30.36–31.48) | 0.2003 | 191 MiB (186–200) | 32.7 % |",
 			"| pocketsphinx_continuous | 29.93 s (29.68–30.16) | 0.1927 |",
 			"1.049× (1.007–1.052)",
-			"| speech onset → first recognizing | 268 ms (176–936) |  | 19 |",
-			"756 ms (-312–1698) | 1650 ms |",
-			"| stop → sessionStopped | 441 ms (112–2678) |",
+			"| PocketSphinx (fwdtree+bestpath) | speech onset → first recognizing | 268 ms (176–936) | 900 ms | 19 |",
+			"| PocketSphinx (fwdtree+bestpath) | end of speech → recognized (silence 500 ms) | 756 ms (-312–1698) | 1650 ms |",
+			"| PocketSphinx before (fwdtree+fwdflat+bestpath) | … beyond the silence | 556 ms (-812–1198) | 1150 ms |",
+			"| PocketSphinx (fwdtree+bestpath) | stop → sessionStopped | 441 ms (112–2678) | 2600 ms |",
+			"### PocketSphinx (fwdtree+bestpath)",
+			"minus embedded, same audio, per utterance: median **12 ms**, p95 48 ms (-20–61)",
+			"| 4 | 540 MiB | 90.0 MiB | 90.0 MiB |",
 			"| sherpa streaming | 0.0810 (0.0700–0.0900) |",
-			"| 8 | 48 | 0 | 680 ms (500–1300) | 1120 ms | 1.60 | 222 MiB |",
+			"| 8 | 48 | 0 | 180 ms (0–800) | 620 ms | 1.60 | 0.200 | 222 MiB |",
 			"Most concurrent streams within the bound: **8**",
 			"| ratio server / embedded | 1.027× (1.010–1.050) |",
 			"| embedded | 1 | 60.0 min | 15.0 min | 182 → 184 MiB | 1.2 % | 6 → 6 | ok |",

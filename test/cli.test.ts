@@ -108,7 +108,7 @@ describe("earshot recognize", () => {
 		assert.equal(joined.length, 1, joined.join("|"));
 	});
 
-	const failures: [string, string[], RegExp, Buffer?][] = [
+	const failures: [string, string[], RegExp, Buffer?, NodeJS.ProcessEnv?][] = [
 		[
 			"a missing file",
 			["recognize", "--file", "/nope/missing.wav"],
@@ -145,17 +145,34 @@ describe("earshot recognize", () => {
 			/^earshot: model directory not found: \/nope\/model$/,
 		],
 		[
+			"unknown PocketSphinx passes",
+			["recognize", "-f", "", "--passes", "fwdflat"],
+			/^error: option '--passes <list>' argument 'fwdflat' is invalid/,
+		],
+		[
+			"unknown passes in EARSHOT_PASSES",
+			["recognize", "-f", "", "--engine", "pocketsphinx"],
+			/^earshot: unknown PocketSphinx passes: fast \(available: fwdtree, /,
+			undefined,
+			{ EARSHOT_PASSES: "fast" },
+		],
+		[
+			"no decoders",
+			["serve", "--max-decoders", "0"],
+			/^error: option '--max-decoders <n>' argument '0' is invalid/,
+		],
+		[
 			"stdin that is not audio",
 			["recognize", "--stdin"],
 			/^earshot: not a WAV stream, and no raw PCM format was given: stdin$/,
 			Buffer.from("hello"),
 		],
 	];
-	for (const [name, args, message, input] of failures) {
+	for (const [name, args, message, input, env] of failures) {
 		test(`${name}: one clear line, non-zero exit`, () => {
 			const { code, stderr } = earshot(
 				args.map((a) => a || file),
-				{ input },
+				{ input, env },
 			);
 			assert.notEqual(code, 0);
 			const lines = stderr
@@ -181,6 +198,8 @@ describe("earshot recognize", () => {
 			"--detailed",
 			"--output",
 			"srt",
+			"--passes",
+			"fwdtree+fwdflat+bestpath",
 		]) {
 			assert.ok(sub.includes(flag), flag);
 		}

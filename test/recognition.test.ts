@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { POCKETSPHINX_PASSES } from "../src/engines/pocketsphinx/index.js";
 import { scoreCorpus, scoreTranscript } from "../src/eval/score.js";
 import {
 	AudioConfig,
 	CancellationErrorCode,
 	CancellationReason,
+	EarshotProperty,
 	NoMatchDetails,
 	NoMatchReason,
 	OutputFormat,
@@ -317,6 +319,45 @@ describe("events, offsets and segmentation", () => {
 			);
 		});
 	}
+
+	for (const passes of POCKETSPHINX_PASSES) {
+		test(`PocketSphinx passes ${passes}: every sentence, with timed words`, async () => {
+			const run = await recognizeAll(
+				AudioConfig.fromWavFileInput(sentencesFile),
+				(c) => {
+					c.setProperty(EarshotProperty.PocketSphinxPasses, passes);
+					c.outputFormat = OutputFormat.Detailed;
+				},
+			);
+			assert.equal(run.phrases.length, SENTENCES.length, run.transcript);
+			const score = scoreTranscript(SENTENCES.join(" "), run.transcript);
+			assert.ok(score.wer <= 0.35, `WER ${score.wer} for "${run.transcript}"`);
+			for (const e of run.events) {
+				if (
+					e.type !== "recognized" ||
+					e.args.result.reason !== ResultReason.RecognizedSpeech
+				)
+					continue;
+				const best = JSON.parse(e.args.result.json).NBest[0];
+				assert.equal(
+					best.Words.map((w: { Word: string }) => w.Word).join(" "),
+					best.Lexical,
+				);
+			}
+		});
+	}
+
+	test("unknown PocketSphinx passes cancel with the choices", async () => {
+		const run = await recognizeAll(
+			AudioConfig.fromWavFileInput(clips[3]),
+			(c) => c.setProperty(EarshotProperty.PocketSphinxPasses, "fwdflat"),
+		);
+		assert.equal(run.canceled?.reason, CancellationReason.Error);
+		assert.match(
+			run.canceled?.errorDetails ?? "",
+			/unknown PocketSphinx passes: fwdflat \(available: fwdtree, fwdtree\+bestpath, /,
+		);
+	});
 
 	test("an unavailable language cancels with a clear message", async () => {
 		const run = await recognizeAll(

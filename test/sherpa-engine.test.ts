@@ -255,6 +255,36 @@ describe("offline engine behind Silero VAD (generated NeMo CTC, real speech)", {
 		}
 	});
 
+	test("partials re-decode the open segment after 0.3 s, or a quarter of its length once that is longer", async () => {
+		const chunk = 1600;
+		const { updates } = await run(engine, speech, chunk, 500);
+		const interval = (at: number, start: number) =>
+			Math.max(0.3 * RATE, 0.25 * (at - start));
+		let previous: { at: number; start: number } | undefined;
+		let checked = 0;
+		for (const [i, update] of updates.entries()) {
+			const at = Math.min(speech.length, (i + 1) * chunk);
+			const start = update.speechStartSample;
+			if (update.ended.length > 0 || start === undefined) previous = undefined;
+			if (!update.partial || start === undefined) continue;
+			if (previous?.start === start) {
+				const gap = at - previous.at;
+				assert.ok(gap >= interval(at, start), `gap ${gap} at ${at}`);
+				// And no later than the first write that allowed it.
+				assert.ok(
+					gap - chunk < interval(at - chunk, start),
+					`late partial: gap ${gap} at ${at}`,
+				);
+				if (at - start > 1.6 * RATE) checked++;
+			}
+			previous = { at, start };
+		}
+		assert.ok(
+			checked > 0,
+			"some segment ran long enough for the share to count",
+		);
+	});
+
 	test("chunking does not move boundaries; the sample clock is absolute", async () => {
 		const a = await run(engine, speech, 1600);
 		const b = await run(engine, speech, 4096);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import "./threadpool.js";
 import {
 	Command,
 	CommanderError,
@@ -10,12 +11,13 @@ import { modelArgument } from "../engines/select.js";
 import { registerEvalCommand } from "../eval/cli.js";
 import { registerModelsCommand } from "../models/cli.js";
 import {
+	EarshotProperty,
 	EmbeddedSpeechConfig,
 	type SpeechConfig,
 } from "../sdk/speech-config.js";
 import { registerServeCommand } from "../server/cli.js";
 import { captionLimits, captionOptions } from "./caption-options.js";
-import { engineOption, MODEL_HELP } from "./engine-option.js";
+import { engineOption, MODEL_HELP, passesOption } from "./engine-option.js";
 import { OUTPUT_FORMATS } from "./output.js";
 import { runRecognize, UsageError } from "./recognize.js";
 import { runSample } from "./sample.js";
@@ -28,6 +30,7 @@ const program = new Command("earshot")
 	)
 	.version(process.env.npm_package_version ?? "0.1.0")
 	.addOption(engineOption())
+	.addOption(passesOption())
 	.option("--model <dir|name>", MODEL_HELP)
 	.option("--language <lang>", "recognition language", "en-US")
 	.showSuggestionAfterError()
@@ -74,6 +77,7 @@ const recognize = program
 			.default("text"),
 	)
 	.addOption(engineOption())
+	.addOption(passesOption())
 	.option("--model <dir|name>", MODEL_HELP)
 	.option("--language <lang>", "recognition language", "en-US")
 	.addHelpText(
@@ -95,6 +99,7 @@ registerServeCommand(program);
 
 interface EngineOptions {
 	engine?: string;
+	passes?: string;
 	model?: string;
 	language?: string;
 }
@@ -106,6 +111,8 @@ function speechConfig(options: EngineOptions): SpeechConfig {
 		: EmbeddedSpeechConfig.fromDefaults();
 	if (model.modelName) config.setSpeechRecognitionModel(model.modelName);
 	if (options.engine) config.setEngine(options.engine);
+	if (options.passes)
+		config.setProperty(EarshotProperty.PocketSphinxPasses, options.passes);
 	if (options.language) config.speechRecognitionLanguage = options.language;
 	return config;
 }

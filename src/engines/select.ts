@@ -11,6 +11,8 @@ import type { Engine } from "./engine.js";
 import {
 	createPocketSphinxEngine,
 	findPocketSphinxModel,
+	POCKETSPHINX_PASSES,
+	type PocketSphinxPasses,
 } from "./pocketsphinx/index.js";
 import {
 	createSherpaEngine,
@@ -33,6 +35,10 @@ export interface EngineChoice {
 	modelName?: string;
 	/** Decoding threads of a sherpa model. Default: EARSHOT_THREADS, else 2. */
 	numThreads?: number;
+	/** PocketSphinx's search passes. Default: EARSHOT_PASSES, else fwdtree+bestpath. */
+	passes?: string;
+	/** PocketSphinx decoders loaded at once; more streams wait for one. Default 4 per core. */
+	maxDecoders?: number;
 }
 
 /** What a choice resolves to, before anything is loaded. */
@@ -45,6 +51,8 @@ export type ResolvedEngine =
 			languages?: readonly string[];
 			/** Nothing was chosen and no sherpa model is installed. */
 			fallback: boolean;
+			passes?: PocketSphinxPasses;
+			maxDecoders?: number;
 	  }
 	| {
 			engine: "sherpa";
@@ -72,6 +80,12 @@ export async function resolveEngine(
 			`unknown engine: ${choice.engine} (available: ${ENGINE_NAMES.join(", ")})`,
 		);
 	const numThreads = choice.numThreads ?? threadsFromEnv();
+	const passes = parsePasses(choice.passes ?? process.env.EARSHOT_PASSES);
+	// PocketSphinx's settings, where given.
+	const tuning = {
+		...(passes ? { passes } : {}),
+		...(choice.maxDecoders ? { maxDecoders: choice.maxDecoders } : {}),
+	};
 	if (choice.modelName) {
 		if (engine === "pocketsphinx")
 			throw new Error(
@@ -89,21 +103,36 @@ export async function resolveEngine(
 		const kind = engine ?? modelKindOf(dir);
 		if (kind === "pocketsphinx") {
 			findPocketSphinxModel(dir);
-			return { engine: "pocketsphinx", modelDir: dir, fallback: false };
+			return {
+				engine: "pocketsphinx",
+				modelDir: dir,
+				fallback: false,
+				...tuning,
+			};
 		}
 		const installed = await installedAt(dir);
 		if (installed) return sherpaFromInstalled(installed, numThreads);
 		return sherpa(detectSherpaModel(dir), undefined, numThreads);
 	}
 	if (engine === "pocketsphinx")
-		return { engine: "pocketsphinx", languages: ["en-US"], fallback: false };
+		return {
+			engine: "pocketsphinx",
+			languages: ["en-US"],
+			fallback: false,
+			...tuning,
+		};
 	const best = await bestInstalledModel();
 	if (best) return sherpaFromInstalled(best, numThreads);
 	if (engine === "sherpa")
 		throw new Error(
 			`no sherpa-onnx model installed: run \`earshot models pull NAME\` (see \`earshot models list\`)`,
 		);
-	return { engine: "pocketsphinx", languages: ["en-US"], fallback: true };
+	return {
+		engine: "pocketsphinx",
+		languages: ["en-US"],
+		fallback: true,
+		...tuning,
+	};
 }
 
 /** `pocketsphinx` or `sherpa` from a directory's files; a one-line error naming what is missing. */
@@ -178,6 +207,18 @@ function threadsFromEnv(): number | undefined {
 	return parseThreads(process.env.EARSHOT_THREADS, "EARSHOT_THREADS");
 }
 
+/** One of POCKETSPHINX_PASSES, or undefined when unset; a one-line error otherwise. */
+export function parsePasses(
+	value: string | undefined,
+): PocketSphinxPasses | undefined {
+	if (value === undefined || value === "") return undefined;
+	if (!(POCKETSPHINX_PASSES as readonly string[]).includes(value))
+		throw new Error(
+			`unknown PocketSphinx passes: ${value} (available: ${POCKETSPHINX_PASSES.join(", ")})`,
+		);
+	return value as PocketSphinxPasses;
+}
+
 /** A positive whole number of threads, or undefined when unset; a one-line error otherwise. */
 export function parseThreads(
 	value: string | undefined,
@@ -214,7 +255,12 @@ export async function selectEngine(choice: EngineChoice = {}): Promise<Engine> {
 	}
 	const key = JSON.stringify(
 		resolved.engine === "pocketsphinx"
-			? [resolved.engine, resolved.modelDir]
+			? [
+					resolved.engine,
+					resolved.modelDir,
+					resolved.passes,
+					resolved.maxDecoders,
+				]
 			: [resolved.engine, resolved.model, resolved.vad, resolved.numThreads],
 	);
 	let engine = engines.get(key);
@@ -230,7 +276,11 @@ export async function selectEngine(choice: EngineChoice = {}): Promise<Engine> {
 async function load(resolved: ResolvedEngine): Promise<Engine> {
 	const engine =
 		resolved.engine === "pocketsphinx"
-			? createPocketSphinxEngine({ modelDir: resolved.modelDir })
+			? createPocketSphinxEngine({
+					modelDir: resolved.modelDir,
+					passes: resolved.passes,
+					maxDecoders: resolved.maxDecoders,
+				})
 			: await createSherpaEngine(resolved.model, {
 					numThreads: resolved.numThreads,
 					vad: resolved.vad ? { model: resolved.vad } : undefined,

@@ -2,7 +2,11 @@ import { SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import { openAudioFile } from "../audio/decode.js";
-import { engineOption, MODEL_HELP } from "../cli/engine-option.js";
+import {
+	engineOption,
+	MODEL_HELP,
+	passesOption,
+} from "../cli/engine-option.js";
 import { AudioConfig } from "../sdk/audio-config.js";
 import { ResultReason } from "../sdk/enums.js";
 import { SpeechRecognizer } from "../sdk/recognizer.js";
@@ -14,6 +18,7 @@ import { aggregate, type ErrorRate } from "./wer.js";
 export interface EvalOptions {
 	dataset: string;
 	engine?: string;
+	passes?: string;
 	model?: string;
 	language?: string;
 	includeApprox?: boolean;
@@ -75,6 +80,7 @@ export function registerEvalCommand(
 				.default("text"),
 		)
 		.addOption(engineOption())
+		.addOption(passesOption())
 		.option("--model <dir|name>", MODEL_HELP)
 		.option("--language <lang>", "recognition language", "en-US")
 		.addHelpText(

@@ -238,6 +238,7 @@ export class SpeechRecognizer {
 						property(EarshotProperty.NumThreads),
 						EarshotProperty.NumThreads,
 					),
+					passes: property(EarshotProperty.PocketSphinxPasses),
 				});
 				checkLanguage(engine, this.speechRecognitionLanguage);
 				open = (emit) =>

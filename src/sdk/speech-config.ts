@@ -11,6 +11,11 @@ export const EarshotProperty = {
 	ModelName: "Earshot_ModelName",
 	/** Decoding threads of a sherpa-onnx model; default EARSHOT_THREADS, else 2. */
 	NumThreads: "Earshot_NumThreads",
+	/**
+	 * PocketSphinx's search passes: `fwdtree+bestpath` (default), `fwdtree+fwdflat+bestpath`
+	 * (a second full search when a phrase ends: slower finals) or `fwdtree`; default EARSHOT_PASSES.
+	 */
+	PocketSphinxPasses: "Earshot_PocketSphinxPasses",
 } as const;
 
 /**

@@ -1,6 +1,10 @@
 import { basename } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { engineOption, MODEL_HELP } from "../cli/engine-option.js";
+import {
+	engineOption,
+	MODEL_HELP,
+	passesOption,
+} from "../cli/engine-option.js";
 import {
 	type EngineChoice,
 	modelArgument,
@@ -18,6 +22,8 @@ interface ServeOptions {
 	maxFrameBytes: number;
 	drainSeconds: number;
 	engine?: string;
+	passes?: string;
+	maxDecoders?: number;
 	model?: string;
 }
 
@@ -61,6 +67,12 @@ export function registerServeCommand(program: Command): void {
 			30,
 		)
 		.addOption(engineOption())
+		.addOption(passesOption())
+		.option(
+			"--max-decoders <n>",
+			"PocketSphinx decoders loaded at once, about 90 MiB each; sessions beyond wait, in turn, for one to be free (default: 4 per core)",
+			whole(1),
+		)
 		.option("--model <dir|name>", MODEL_HELP)
 		.addHelpText(
 			"after",
@@ -69,6 +81,8 @@ export function registerServeCommand(program: Command): void {
 		.action(async (options: ServeOptions) => {
 			const engine: EngineChoice = {
 				engine: options.engine,
+				passes: options.passes,
+				maxDecoders: options.maxDecoders,
 				...(options.model ? modelArgument(options.model) : {}),
 			};
 			const server = await startServer({

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import type {
 	EndedSegment,
 	Engine,
@@ -21,12 +22,61 @@ const SAMPLES_PER_FRAME = 160;
 const VAD_START_FRAMES = 10;
 /** Room for the cepstral vector (13 for the en-us model). */
 const CMN_MAX_LENGTH = 64;
+/**
+ * Samples per ps_process_raw call, counted from the stream's start. Live CMN adapts once per
+ * call, so calls of one size make the result independent of how the audio was chunked on
+ * its way (a file read whole and the same audio from a client differed by 7 % WER).
+ */
+const BLOCK = 2 * SAMPLES_PER_FRAME;
 /** Idle decoders kept per configuration for reuse; more are freed. */
 const MAX_IDLE_DECODERS = 8;
+
+/**
+ * PocketSphinx's search passes. fwdtree decodes as audio arrives (partials come from it);
+ * fwdflat re-searches the whole phrase when it ends, and bestpath picks the final words from
+ * the phrase's lattice. fwdflat is what made finals wait in proportion to phrase length
+ * (29–40 ms of CPU per second of speech, against about 10 for the rest of the end), for a
+ * WER on ../shared within a few errors of it: 33.3 % with it and 32.7 % without on whole
+ * utterances (bench/passes.ts), 36.8 % and 38.0 % through `earshot eval`.
+ */
+export const POCKETSPHINX_PASSES = [
+	"fwdtree",
+	"fwdtree+bestpath",
+	"fwdtree+fwdflat+bestpath",
+] as const;
+export type PocketSphinxPasses = (typeof POCKETSPHINX_PASSES)[number];
+export const DEFAULT_POCKETSPHINX_PASSES: PocketSphinxPasses =
+	"fwdtree+bestpath";
 
 export interface PocketSphinxOptions {
 	/** A model directory; Debian's `pocketsphinx-en-us` by default. */
 	modelDir?: string;
+	/** Default DEFAULT_POCKETSPHINX_PASSES. */
+	passes?: PocketSphinxPasses;
+	/**
+	 * Decoders loaded at once, about 90 MiB each; further streams wait, first come first
+	 * served, for one to be released. Default defaultMaxDecoders().
+	 */
+	maxDecoders?: number;
+}
+
+/**
+ * A decoder uses about 0.15 of a core in real time, so about 4 per core can keep up; more
+ * would only hold memory. The library offers no way to share the model between decoders:
+ * its language model keeps a lookup cache that concurrent decoders would race on.
+ */
+export function defaultMaxDecoders(): number {
+	return 4 * availableParallelism();
+}
+
+/** PocketSphinx's command-line switches for `passes`. */
+export function passesArgs(passes: PocketSphinxPasses): string[] {
+	return [
+		"-fwdflat",
+		passes.includes("fwdflat") ? "yes" : "no",
+		"-bestpath",
+		passes.includes("bestpath") ? "yes" : "no",
+	];
 }
 
 /** Opens the PocketSphinx engine. Throws a clear error when the library or model is missing. */
@@ -35,7 +85,17 @@ export function createPocketSphinxEngine(
 ): Engine {
 	const native = loadPocketSphinx();
 	const model = findPocketSphinxModel(options.modelDir);
-	return new PocketSphinxEngine(native, model);
+	const passes = options.passes ?? DEFAULT_POCKETSPHINX_PASSES;
+	if (!POCKETSPHINX_PASSES.includes(passes))
+		throw new Error(
+			`unknown PocketSphinx passes: ${passes} (available: ${POCKETSPHINX_PASSES.join(", ")})`,
+		);
+	const maxDecoders = options.maxDecoders ?? defaultMaxDecoders();
+	if (!Number.isInteger(maxDecoders) || maxDecoders < 1)
+		throw new Error(
+			`maxDecoders must be a whole number >= 1, not ${maxDecoders}`,
+		);
+	return new PocketSphinxEngine(native, model, passes, maxDecoders);
 }
 
 class PocketSphinxEngine implements Engine {
@@ -43,19 +103,23 @@ class PocketSphinxEngine implements Engine {
 	readonly sampleRate = SAMPLE_RATE;
 	/** Decoders are expensive to load (~0.4 s), so they are pooled per VAD setting. */
 	private readonly idle = new Map<number, Decoder[]>();
+	/** Decoders that exist or are being loaded: idle, in use, or handed to a waiting stream. */
+	private loaded = 0;
+	/** Streams waiting for a decoder, oldest first. */
+	private readonly waiting: Waiter[] = [];
 	private closed = false;
 
 	constructor(
 		private readonly native: PocketSphinxNative,
 		private readonly model: PocketSphinxModel,
+		private readonly passes: PocketSphinxPasses,
+		private readonly maxDecoders: number,
 	) {}
 
 	async openStream(options: StreamOptions): Promise<EngineStream> {
 		if (this.closed) throw new Error("the engine is closed");
 		const postSpeechFrames = Math.round(options.segmentationSilenceMs / 10);
-		const decoder =
-			this.idle.get(postSpeechFrames)?.pop() ??
-			(await this.createDecoder(postSpeechFrames));
+		const decoder = await this.acquire(postSpeechFrames);
 		// Live CMN adapts to each utterance; a reused decoder starts from the model's initial
 		// means again, so a session's result does not depend on the sessions before it.
 		this.native.cmn_live_set(this.cmnOf(decoder.handle), decoder.initialCmn);
@@ -71,6 +135,40 @@ class PocketSphinxEngine implements Engine {
 		for (const decoders of this.idle.values())
 			for (const d of decoders) this.native.ps_free(d.handle);
 		this.idle.clear();
+		for (const waiter of this.waiting.splice(0)) waiter.give(undefined);
+	}
+
+	/** An idle decoder, else a new one under the bound, else the next one released, in turn. */
+	private async acquire(postSpeechFrames: number): Promise<Decoder> {
+		for (;;) {
+			const idle = this.idle.get(postSpeechFrames)?.pop();
+			if (idle) return idle;
+			if (this.loaded < this.maxDecoders) {
+				this.loaded++;
+				try {
+					return await this.createDecoder(postSpeechFrames);
+				} catch (error) {
+					this.loaded--;
+					this.waiting.shift()?.give(undefined);
+					throw error;
+				}
+			}
+			// At the bound, an idle decoder with another silence setting makes room.
+			const other = [...this.idle.values()].find((l) => l.length > 0)?.pop();
+			if (other) {
+				this.native.ps_free(other.handle);
+				this.loaded--;
+				continue;
+			}
+			const given = await new Promise<Decoder | undefined>((give) =>
+				this.waiting.push({ postSpeechFrames, give }),
+			);
+			if (this.closed) {
+				if (given) this.native.ps_free(given.handle);
+				throw new Error("the engine is closed");
+			}
+			if (given) return given;
+		}
 	}
 
 	private async createDecoder(postSpeechFrames: number): Promise<Decoder> {
@@ -85,6 +183,7 @@ class PocketSphinxEngine implements Engine {
 			String(postSpeechFrames),
 			"-logfn",
 			"/dev/null",
+			...passesArgs(this.passes),
 		];
 		const config = this.native.cmd_ln_parse_r(
 			null,
@@ -109,14 +208,34 @@ class PocketSphinxEngine implements Engine {
 	}
 
 	private release(postSpeechFrames: number, decoder: Decoder): void {
+		// Handed straight to the oldest waiting stream, so a newcomer cannot take it first.
+		const next = this.waiting.shift();
+		if (next && next.postSpeechFrames === postSpeechFrames) {
+			next.give(decoder);
+			return;
+		}
+		if (next) {
+			// Another silence setting: this one is freed and the waiter loads its own.
+			this.native.ps_free(decoder.handle);
+			this.loaded--;
+			next.give(undefined);
+			return;
+		}
 		const list = this.idle.get(postSpeechFrames) ?? [];
 		if (this.closed || list.length >= MAX_IDLE_DECODERS) {
 			this.native.ps_free(decoder.handle);
+			this.loaded--;
 			return;
 		}
 		list.push(decoder);
 		this.idle.set(postSpeechFrames, list);
 	}
+}
+
+interface Waiter {
+	postSpeechFrames: number;
+	/** A decoder for it, or undefined: room to load one (or the engine closed). */
+	give(decoder: Decoder | undefined): void;
 }
 
 interface Decoder {
@@ -131,7 +250,11 @@ class PocketSphinxStream implements EngineStream {
 	private inSpeech = false;
 	private speechStartSample = 0;
 	private closed = false;
+	/** Audio for the decoder; its first `held` samples wait for a whole BLOCK. */
 	private pcm = new Int16Array(0);
+	private held = 0;
+	/** ps_get_hyp's score, which is not used; kept alive for calls on the thread pool. */
+	private readonly score = new Int32Array(1);
 
 	constructor(
 		private readonly native: PocketSphinxNative,
@@ -141,19 +264,18 @@ class PocketSphinxStream implements EngineStream {
 
 	async write(samples: Float32Array): Promise<StreamUpdate> {
 		if (this.closed) throw new Error("the stream is closed");
-		// The native call reads this memory on another thread: the stream keeps it alive.
-		if (this.pcm.length < samples.length)
-			this.pcm = new Int16Array(samples.length);
-		const pcm = toInt16(samples, this.pcm);
-		await callAsync(
-			this.native.ps_process_raw,
-			this.decoder,
-			pcm,
-			pcm.length,
-			0,
-			0,
-		);
-		this.samplesWritten += samples.length;
+		const before = this.samplesWritten;
+		const total = this.held + samples.length;
+		if (this.pcm.length < total) {
+			const grown = new Int16Array(total);
+			grown.set(this.pcm.subarray(0, this.held));
+			this.pcm = grown;
+		}
+		toInt16(samples, this.pcm.subarray(this.held));
+		const whole = total - (total % BLOCK);
+		for (let at = 0; at < whole; at += BLOCK) await this.process(at, BLOCK);
+		this.pcm.copyWithin(0, whole, total);
+		this.held = total - whole;
 		const inSpeech = this.native.ps_get_in_speech(this.decoder) !== 0;
 		const update: StreamUpdate = { inSpeech, ended: [] };
 		if (inSpeech && !this.inSpeech) {
@@ -161,14 +283,12 @@ class PocketSphinxStream implements EngineStream {
 			// The VAD fires after VAD_START_FRAMES of speech, so speech began about that long ago.
 			this.speechStartSample = Math.max(
 				0,
-				this.samplesWritten -
-					samples.length -
-					VAD_START_FRAMES * SAMPLES_PER_FRAME,
+				before - VAD_START_FRAMES * SAMPLES_PER_FRAME,
 			);
 		}
 		if (inSpeech) {
 			update.speechStartSample = this.speechStartSample;
-			const text = this.native.ps_get_hyp(this.decoder, [0]);
+			const text = this.native.ps_get_hyp(this.decoder, this.score);
 			if (text) update.partial = { text, words: [], confidence: 0 };
 		} else if (this.inSpeech) {
 			update.ended.push(await this.endSegment());
@@ -177,7 +297,12 @@ class PocketSphinxStream implements EngineStream {
 	}
 
 	async finalize(): Promise<EndedSegment | null> {
-		if (this.closed || !this.inSpeech) return null;
+		if (this.closed) return null;
+		if (this.held > 0) {
+			await this.process(0, this.held);
+			this.held = 0;
+		}
+		if (!this.inSpeech) return null;
 		return this.endSegment();
 	}
 
@@ -188,11 +313,28 @@ class PocketSphinxStream implements EngineStream {
 		this.release();
 	}
 
+	/** Decodes `length` samples of `pcm` from `at`. */
+	private async process(at: number, length: number): Promise<void> {
+		// The native call reads this memory on another thread: the stream keeps it alive.
+		await callAsync(
+			this.native.ps_process_raw,
+			this.decoder,
+			this.pcm.subarray(at, at + length),
+			length,
+			0,
+			0,
+		);
+		this.samplesWritten += length;
+	}
+
 	/** Ends the utterance, reads its words, and opens the next one. */
 	private async endSegment(): Promise<EndedSegment> {
 		this.inSpeech = false;
 		await callAsync(this.native.ps_end_utt, this.decoder);
-		const text = this.native.ps_get_hyp(this.decoder, [0]) ?? "";
+		// Off the event loop: with bestpath, this is the search over the phrase's lattice; the
+		// word segmentation below reuses it.
+		const text =
+			(await callAsync(this.native.ps_get_hyp, this.decoder, this.score)) ?? "";
 		const words = this.readWords();
 		this.native.ps_start_utt(this.decoder);
 		const startSample = words[0]?.startSample ?? this.speechStartSample;

@@ -30,7 +30,8 @@ export interface PocketSphinxNative {
 		number
 	>;
 	ps_get_in_speech(decoder: unknown): number;
-	ps_get_hyp(decoder: unknown, score: number[]): string | null;
+	/** After ps_end_utt this runs bestpath over the phrase's lattice: call it with `.async`. */
+	ps_get_hyp: AsyncFn<[decoder: unknown, score: Int32Array], string | null>;
 	ps_get_logmath(decoder: unknown): unknown;
 	ps_seg_iter(decoder: unknown): unknown;
 	ps_seg_next(seg: unknown): unknown;
@@ -109,9 +110,7 @@ export function loadPocketSphinx(): PocketSphinxNative {
 			"int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)",
 		),
 		ps_get_in_speech: ps.func("uint8_t ps_get_in_speech(void *ps)"),
-		ps_get_hyp: ps.func(
-			"const char *ps_get_hyp(void *ps, _Out_ int32_t *score)",
-		),
+		ps_get_hyp: ps.func("const char *ps_get_hyp(void *ps, int32_t *score)"),
 		ps_get_logmath: ps.func("void *ps_get_logmath(void *ps)"),
 		ps_seg_iter: ps.func("void *ps_seg_iter(void *ps)"),
 		ps_seg_next: ps.func("void *ps_seg_next(void *seg)"),

@@ -2,8 +2,9 @@
  * The decoding thread of one sherpa engine. It owns the recognizer and every stream opened on
  * it, so the event loop of the main thread never runs a model. Streaming models decode
  * synchronously here, batched across the streams that have audio waiting; offline models
- * decode with `decodeAsync` on libuv's pool, so their streams run in parallel.
+ * decode with `decodeAsync` on libuv's pool, so their streams run in parallel, one per core.
  */
+import { availableParallelism } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import sherpa from "sherpa-onnx-node";
 import type { EndedSegment, Hypothesis, StreamUpdate } from "../engine.js";
@@ -29,8 +30,37 @@ const sampleRate = setup.sampleRate;
 const ONLINE_PIECE = sampleRate / 10;
 /** Silence fed after the last audio so the model's right context sees the end. */
 const TAIL_PADDING = Math.round(sampleRate * 0.8);
-/** Offline partials re-decode the open segment after this much new audio. */
+/**
+ * Offline partials re-decode the whole open segment after this much new audio, or after a
+ * quarter of the segment's length when that is longer: the lengths decoded then grow
+ * geometrically, so all of a segment's partials cost about five decodes of it, where a fixed
+ * interval cost a number of decodes that grew with its length (work with its square).
+ */
 const PARTIAL_INTERVAL = Math.round(sampleRate * 0.3);
+const PARTIAL_INTERVAL_SHARE = 0.25;
+
+/**
+ * Offline decodes running at once. All streams share the recognizer's weights, but each decode
+ * in flight holds its own activations (hundreds of MiB for Moonshine base), so these are
+ * bounded by the cores, which could not run more at once anyway, not by the streams.
+ */
+const MAX_DECODES = availableParallelism();
+let decodesRunning = 0;
+const decodesWaiting: (() => void)[] = [];
+
+/** Runs `decode` once fewer than MAX_DECODES run, in the order the streams asked. */
+async function inDecodeSlot<T>(decode: () => Promise<T>): Promise<T> {
+	if (decodesRunning < MAX_DECODES) decodesRunning++;
+	else await new Promise<void>((resolve) => decodesWaiting.push(resolve));
+	try {
+		return await decode();
+	} finally {
+		// The slot passes straight to the next waiter, if any.
+		const next = decodesWaiting.shift();
+		if (next) next();
+		else decodesRunning--;
+	}
+}
 
 /**
  * Online recognizers by endpoint rules and hotwords: the addon sets both per recognizer, not
@@ -280,7 +310,7 @@ class OfflineSession {
 			? this.recognizer.createStream(this.hotwords)
 			: this.recognizer.createStream();
 		stream.acceptWaveform({ samples, sampleRate });
-		const r = await this.recognizer.decodeAsync(stream);
+		const r = await inDecodeSlot(() => this.recognizer.decodeAsync(stream));
 		return toHypothesis(
 			{
 				text: r.text,
@@ -350,7 +380,11 @@ class OfflineSession {
 		let partial: Hypothesis | null = null;
 		if (
 			this.openStart !== undefined &&
-			this.total - this.lastPartialAt >= PARTIAL_INTERVAL
+			this.total - this.lastPartialAt >=
+				Math.max(
+					PARTIAL_INTERVAL,
+					(this.total - this.openStart) * PARTIAL_INTERVAL_SHARE,
+				)
 		) {
 			this.lastPartialAt = this.total;
 			partial = await this.decode(
