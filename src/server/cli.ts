@@ -1,5 +1,6 @@
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { engineOption, MODEL_HELP } from "../cli/engine-option.js";
+import { wholeNumber } from "../cli/options.js";
 import { modelArgument } from "../engines/select.js";
 import { startServer } from "./server.js";
 
@@ -23,7 +24,7 @@ export function registerServeCommand(program: Command): void {
 			"serve the Azure Speech WebSocket protocol offline: point the official Speech SDK at it with SpeechConfig.fromHost",
 		)
 		.option("--host <address>", "address to listen on", "127.0.0.1")
-		.option("--port <n>", "port to listen on", whole(0), 5000)
+		.option("--port <n>", "port to listen on", wholeNumber(0, 65535), 5000)
 		.addOption(
 			new Option(
 				"--key <key>",
@@ -33,25 +34,25 @@ export function registerServeCommand(program: Command): void {
 		.option(
 			"--max-sessions <n>",
 			"sessions at once; more get TooManyRequests",
-			whole(1),
+			wholeNumber(1),
 			64,
 		)
 		.option(
 			"--max-session-seconds <s>",
 			"wall-clock limit of one session",
-			whole(1),
+			wholeNumber(1),
 			3600,
 		)
 		.option(
 			"--max-frame-bytes <b>",
 			"largest WebSocket message accepted",
-			whole(1024),
+			wholeNumber(1024),
 			1024 * 1024,
 		)
 		.option(
 			"--drain-seconds <s>",
 			"on SIGTERM/SIGINT, how long open turns may finish",
-			whole(0),
+			wholeNumber(0),
 			30,
 		)
 		.addOption(engineOption())
@@ -87,13 +88,4 @@ export function registerServeCommand(program: Command): void {
 			process.once("SIGTERM", stop);
 			process.once("SIGINT", stop);
 		});
-}
-
-function whole(min: number): (value: string) => number {
-	return (value) => {
-		const n = Number(value);
-		if (!Number.isInteger(n) || n < min)
-			throw new InvalidArgumentError(`not a whole number >= ${min}.`);
-		return n;
-	};
 }
