@@ -100,6 +100,10 @@ export async function runRecognize(
 		void recognizer.stopContinuousRecognition();
 	};
 	const interrupt = onInterrupt(stop, () => status.close());
+	if (options.stdin && process.stdin.isTTY)
+		note(
+			"reading audio from stdin, which is this terminal: pipe audio in, or press Ctrl-C to stop",
+		);
 	let restoreInput: (() => void) | undefined;
 	try {
 		await recognizer.startContinuousRecognition();
