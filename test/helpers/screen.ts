@@ -26,7 +26,13 @@ export class Screen {
 
 	constructor(
 		args: string[],
-		options: { columns?: number; rows?: number; env?: NodeJS.ProcessEnv } = {},
+		options: {
+			columns?: number;
+			rows?: number;
+			env?: NodeJS.ProcessEnv;
+			/** A file (a FIFO) to read stdin from instead of the terminal. */
+			stdin?: string;
+		} = {},
 	) {
 		const dir = mkdtempSync(join(tmpdir(), "earshot-screen-"));
 		this.log = join(dir, "raw.log");
@@ -40,6 +46,7 @@ export class Screen {
 			"--import tsx",
 			quote(MAIN),
 			...args.map(quote),
+			...(options.stdin ? ["<", quote(options.stdin)] : []),
 		].join(" ");
 		this.tmux(
 			"new-session",
@@ -67,7 +74,11 @@ export class Screen {
 	/** The screen and its scrollback, wrapped rows joined into lines, trailing blanks cut. */
 	get lines(): string[] {
 		const text = this.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "0");
-		const lines = text.split("\n").map((l) => l.trimEnd());
+		const lines = text
+			.split("\n")
+			.map((l) => l.trimEnd())
+			// tmux's own note under a pane whose program has exited.
+			.filter((l) => !l.startsWith("Pane is dead"));
 		while (lines.length > 0 && lines.at(-1) === "") lines.pop();
 		return lines;
 	}
@@ -86,13 +97,23 @@ export class Screen {
 		}
 	}
 
+	/** The program's process ID. */
+	get pid(): number {
+		return Number(
+			this.tmux("display-message", "-p", "-t", "0", "#{pane_pid}").trim(),
+		);
+	}
+
 	/** Sends keys as tmux names them ("C-c", "Enter"). */
 	keys(...keys: string[]): void {
 		this.tmux("send-keys", "-t", "0", ...keys);
 	}
 
 	/** Resolves once `test(this)` holds; rejects with the screen after `ms`. */
-	async waitFor(test: (screen: Screen) => boolean, ms = 120_000): Promise<void> {
+	async waitFor(
+		test: (screen: Screen) => boolean,
+		ms = 120_000,
+	): Promise<void> {
 		const deadline = Date.now() + ms;
 		while (!test(this)) {
 			if (Date.now() > deadline)
@@ -101,23 +122,25 @@ export class Screen {
 		}
 	}
 
-	/** The program's exit status, once it has exited. */
+	/** The program's exit status once it has exited; minus the signal's number when one killed it. */
 	async exited(ms = 180_000): Promise<number> {
-		let status = "";
+		let status = Number.NaN;
 		await this.waitFor(() => {
-			const [dead, code] = this.tmux(
+			const [dead, code, signal] = this.tmux(
 				"display-message",
 				"-p",
 				"-t",
 				"0",
-				"#{pane_dead} #{pane_dead_status}",
+				"#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
 			)
 				.trim()
-				.split(" ");
-			status = code;
-			return dead === "1";
+				.split(":");
+			// tmux marks a pane dead a moment before it records how.
+			if (dead !== "1" || (code === "" && signal === "")) return false;
+			status = code !== "" ? Number(code) : -Number(signal);
+			return true;
 		}, ms);
-		return Number(status);
+		return status;
 	}
 
 	close(): void {
