@@ -60,8 +60,8 @@ function transcript(args: string[]): string[] {
 describe("earshot recognize in a 100×30 terminal", {
 	skip: noTmuxReason,
 }, () => {
-	test("a long file: whole transcript lines, a one-row bar with a sane ETA, nothing left behind", async () => {
-		const args = ["recognize", longFile, ...engine];
+	/** Runs `earshot ARGS` to the end on the screen, which must then show the transcript and nothing else. */
+	async function screenOfTranscript(args: string[]): Promise<string> {
 		const expected = transcript(args);
 		const screen = new Screen(args);
 		try {
@@ -71,42 +71,33 @@ describe("earshot recognize in a 100×30 terminal", {
 				expected,
 				"the screen holds the transcript, whole, and nothing else",
 			);
-			const bars = drawnRows(screen.raw).flatMap((row) => {
-				const match = BAR.exec(row);
-				return match ? [match] : [];
-			});
-			assert.ok(bars.length > 0, "a progress bar was drawn");
-			for (const [row, , value, , eta] of bars) {
-				if (eta !== undefined)
-					assert.match(eta, /^(\d+s|\d+m\d\ds|\d+h\d\dm)$/, row);
-				if (value === "0") assert.equal(eta, undefined, row);
-			}
-			assert.ok(
-				!screen.raw.includes("\x1b[?7l"),
-				"line wrapping is never turned off",
-			);
+			return screen.raw;
 		} finally {
 			screen.close();
 		}
+	}
+
+	test("a long file: whole transcript lines, a one-row bar with a sane ETA, nothing left behind", async () => {
+		const raw = await screenOfTranscript(["recognize", longFile, ...engine]);
+		const bars = drawnRows(raw).flatMap((row) => {
+			const match = BAR.exec(row);
+			return match ? [match] : [];
+		});
+		assert.ok(bars.length > 0, "a progress bar was drawn");
+		for (const [row, , value, , eta] of bars) {
+			if (eta !== undefined)
+				assert.match(eta, /^(\d+s|\d+m\d\ds|\d+h\d\dm)$/, row);
+			if (value === "0") assert.equal(eta, undefined, row);
+		}
+		assert.ok(!raw.includes("\x1b[?7l"), "line wrapping is never turned off");
 	});
 
 	test("partials wider than the terminal take one row and leave no copies", async () => {
-		const args = ["recognize", longPhrase, ...engine];
-		const expected = transcript(args);
-		const screen = new Screen(args);
-		try {
-			assert.equal(await screen.exited(), 0, screen.lines.join("\n"));
-			assert.deepEqual(
-				screen.lines.filter((l) => l !== ""),
-				expected,
-			);
-			assert.ok(
-				drawnRows(screen.raw).some((row) => row.startsWith("…")),
-				"a partial too wide for a row was shown by its end",
-			);
-		} finally {
-			screen.close();
-		}
+		const raw = await screenOfTranscript(["recognize", longPhrase, ...engine]);
+		assert.ok(
+			drawnRows(raw).some((row) => row.startsWith("…")),
+			"a partial too wide for a row was shown by its end",
+		);
 	});
 
 	test("Ctrl-C in a long file: exit 130, what was heard stays, no bar or partial left", async () => {
