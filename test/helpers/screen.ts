@@ -109,15 +109,39 @@ export class Screen {
 		this.tmux("send-keys", "-t", "0", ...keys);
 	}
 
-	/** Resolves once `test(this)` holds; rejects with the screen after `ms`. */
+	/** Resolves once `test(this)` holds; rejects with the screen and the pane's state after `ms`. */
 	async waitFor(
 		test: (screen: Screen) => boolean,
 		ms = 120_000,
 	): Promise<void> {
 		const deadline = Date.now() + ms;
 		while (!test(this)) {
-			if (Date.now() > deadline)
-				throw new Error(`timed out; screen:\n${this.lines.join("\n")}`);
+			if (Date.now() > deadline) {
+				const pane = this.tmux(
+					"display-message",
+					"-p",
+					"-t",
+					"0",
+					"dead #{pane_dead} status #{pane_dead_status} signal #{pane_dead_signal}",
+				).trim();
+				const ps = spawnSync(
+					"ps",
+					[
+						"-o",
+						"pid,stat,args",
+						"--ppid",
+						String(this.pid),
+						"-p",
+						String(this.pid),
+					],
+					{
+						encoding: "utf8",
+					},
+				).stdout;
+				throw new Error(
+					`timed out; pane: ${pane}\n${ps}screen:\n${this.lines.join("\n")}`,
+				);
+			}
 			await new Promise((r) => setTimeout(r, 50));
 		}
 	}
