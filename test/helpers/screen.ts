@@ -14,14 +14,13 @@ export const noTmuxReason =
 
 const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
 
-let servers = 0;
-
 /**
  * `earshot ARGS` in a real terminal of a fixed size: a tmux pane, read back as a person sees
  * it (capture-pane) and as the raw bytes the program wrote (pipe-pane).
  */
 export class Screen {
-	private readonly socket = `earshot-test-${process.pid}-${servers++}`;
+	/** A tmux server of its own, whose socket lives in the test's scratch folder. */
+	private readonly socket: string;
 	private readonly log: string;
 
 	constructor(
@@ -36,6 +35,7 @@ export class Screen {
 	) {
 		const dir = mkdtempSync(join(tmpdir(), "earshot-screen-"));
 		this.log = join(dir, "raw.log");
+		this.socket = join(dir, "tmux.sock");
 		const env = { NO_COLOR: "1", ...options.env };
 		// The environment the test runner sets would hide what a person sees (the model hint).
 		const command = [
@@ -66,7 +66,7 @@ export class Screen {
 	}
 
 	private tmux(...args: string[]): string {
-		return execFileSync("tmux", ["-L", this.socket, ...args], {
+		return execFileSync("tmux", ["-S", this.socket, ...args], {
 			encoding: "utf8",
 		});
 	}
@@ -168,7 +168,7 @@ export class Screen {
 	}
 
 	close(): void {
-		spawnSync("tmux", ["-L", this.socket, "kill-server"]);
+		spawnSync("tmux", ["-S", this.socket, "kill-server"]);
 	}
 }
 
