@@ -11,6 +11,7 @@ TEST_PACKAGES=(
 	pocketsphinx                              # pocketsphinx_continuous, the benchmark's reference
 	sctk                                      # NIST sclite, to cross-check the WER scorer
 	bsdutils                                  # `script`, a pseudo-terminal for the console app
+	tmux                                      # a terminal of fixed size, read back as shown (test/cli-terminal.test.ts)
 	bzip2 tar                                 # model archives
 	chromium                                  # a real browser for the live-captions page (test/web-browser.test.ts)
 )

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { scoreTranscript } from "../src/eval/score.js";
 import { earshot, Terminal } from "./helpers/cli.js";
@@ -122,22 +123,42 @@ describe("earshot recognize", () => {
 		[
 			"an unknown flag",
 			["recognize", "--bogus"],
-			/^error: unknown option '--bogus'/,
+			/^earshot: unknown option '--bogus'/,
 		],
 		[
 			"an unknown output format",
 			["recognize", "-f", "x.wav", "-o", "doc"],
-			/^error: option .* argument 'doc' is invalid/,
+			/^earshot: option .* argument 'doc' is invalid/,
 		],
 		[
 			"no input",
 			["recognize"],
-			/^earshot: give exactly one of --file, --stdin or --mic$/,
+			/^earshot: give exactly one of FILE, --file, --stdin or --mic$/,
+		],
+		[
+			"a file given twice",
+			["recognize", "a.wav", "--file", "b.wav"],
+			/^earshot: give the file once: FILE or --file, not both$/,
 		],
 		[
 			"an out-of-range silence",
 			["recognize", "-f", "", "--segmentation-silence-ms", "50"],
-			/Speech_SegmentationSilenceTimeoutMs must be an integer from 100 to 5000/,
+			/^earshot: --segmentation-silence-ms must be 100–5000, not 50$/,
+		],
+		[
+			"a silence that is not a number",
+			["recognize", "-f", "", "--segmentation-silence-ms", "abc"],
+			/^earshot: option '--segmentation-silence-ms <ms>' argument 'abc' is invalid\. Expected a whole number >= 1\.$/,
+		],
+		[
+			"/dev/null",
+			["recognize", "/dev/null", "--engine", "pocketsphinx"],
+			/^earshot: no audio: \/dev\/null is empty$/,
+		],
+		[
+			"a port out of range",
+			["serve", "--port", "99999"],
+			/^earshot: option '--port <n>' argument '99999' is invalid\. Expected a whole number from 0 to 65535\.$/,
 		],
 		[
 			"a missing model directory",
@@ -205,6 +226,64 @@ describe("earshot recognize", () => {
 		}
 	});
 
+	test("a positional FILE, and `earshot help recognize`", () => {
+		const positional = earshot(["recognize", file, "--engine", "pocketsphinx"]);
+		assert.equal(positional.code, 0, positional.stderr);
+		const flag = earshot(["recognize", "-f", file, "--engine", "pocketsphinx"]);
+		assert.equal(positional.stdout, flag.stdout);
+		const help = earshot(["help", "recognize"]);
+		assert.equal(help.code, 0, help.stderr);
+		assert.match(help.stdout, /^Usage: earshot recognize \[options\] \[file\]/);
+	});
+
+	test("flags that have no effect say so, and the run goes on", () => {
+		const run = earshot([
+			"recognize",
+			file,
+			"--rate",
+			"8000",
+			"--detailed",
+			"-o",
+			"srt",
+			"--engine",
+			"pocketsphinx",
+		]);
+		assert.equal(run.code, 0, run.stderr);
+		assert.match(run.stdout, /^1\n00:00:/);
+		const notes = run.stderr.trim().split("\n");
+		assert.deepEqual(notes, [
+			"earshot: --rate has no effect without --stdin (the file gives its own format)",
+			"earshot: --detailed has no effect with --output srt (use json or jsonl)",
+		]);
+	});
+
+	test("a silent file: no transcript, a note that nothing was heard, exit 0", () => {
+		const silence = withPauses([], 3);
+		const run = earshot(["recognize", silence, "--engine", "pocketsphinx"]);
+		assert.equal(run.code, 0, run.stderr);
+		assert.equal(run.stdout, "");
+		assert.equal(
+			run.stderr.trim(),
+			`earshot: nothing was heard in ${basename(silence)}`,
+		);
+	});
+
+	test("a WAV cut short is transcribed for what it holds, with a warning", () => {
+		const wav = readFileSync(file);
+		const cut = `${file}.cut.wav`;
+		// The first sentence and its pause, of the three the header declares.
+		const keep = 44 + 2 * Math.round(16000 * (1 + durationOf(clips[0]) + 0.8));
+		writeFileSync(cut, wav.subarray(0, keep));
+		const run = earshot(["recognize", cut, "--engine", "pocketsphinx"]);
+		assert.equal(run.code, 0, run.stderr);
+		assert.match(
+			run.stderr.trim(),
+			/^earshot: truncated WAV: .*\.cut\.wav declares \d+\.\d\d s of audio but holds \d+\.\d\d s; transcribing what is there$/,
+		);
+		const whole = earshot(["recognize", file, "--engine", "pocketsphinx"]);
+		assert.equal(run.stdout, `${whole.stdout.split("\n")[0]}\n`);
+	});
+
 	test("a long file shows a progress bar on a terminal", async () => {
 		const long = `${file}.long.wav`;
 		execFileSync("sox", ["-R", file, file, file, file, long]);
@@ -268,22 +347,33 @@ describe("microphone, through a PulseAudio null sink", {
 	});
 });
 
-test("`earshot` with no usable microphone: CANCELED lines and exit 1", async () => {
-	const term = new Terminal([], {
+describe("`earshot` with no usable microphone: CANCELED lines and exit 1", () => {
+	const noMicrophone = {
 		PULSE_SERVER: "unix:/nonexistent/pulse",
 		AUDIODEV: "nonexistent",
+	};
+	const check = (code: number | null, lines: string[], output: string) => {
+		assert.equal(code, 1, output);
+		assert.ok(lines.includes("CANCELED: Reason=Error"), output);
+		assert.ok(
+			lines.some((l) =>
+				/^CANCELED: ErrorDetails=microphone capture failed: /.test(l),
+			),
+			output,
+		);
+		const stopped = lines.findIndex((l) => l.startsWith("SESSION STOPPED: "));
+		assert.ok(stopped >= 0, output);
+		const listening = lines.indexOf("Listening, press ENTER to stop...");
+		assert.ok(listening < stopped, "nothing is announced after the end");
+	};
+
+	test("at a terminal", async () => {
+		const term = new Terminal([], noMicrophone);
+		check(await term.exited, term.lines, term.output);
 	});
-	assert.equal(await term.exited, 1);
-	const lines = term.lines;
-	assert.ok(
-		lines.includes("CANCELED: Reason=CancellationReason.Error"),
-		term.output,
-	);
-	assert.ok(
-		lines.some((l) =>
-			/^CANCELED: ErrorDetails=microphone capture failed: /.test(l),
-		),
-		term.output,
-	);
-	assert.ok(lines.some((l) => l.startsWith("SESSION STOPPED: ")));
+
+	test("with stdin at its end (</dev/null)", () => {
+		const run = earshot([], { input: "", env: noMicrophone });
+		check(run.code, run.stdout.split("\n"), run.stdout + run.stderr);
+	});
 });

@@ -142,13 +142,15 @@ describe("nothing installed", () => {
 		const args = ["recognize", "--stdin", "--rate", "16000"];
 		const run = earshot(args, { input: silence, env: cliEnv() });
 		assert.equal(run.code, 0, run.stderr);
-		assert.equal(run.stderr, `earshot: ${PULL_HINT}\n`);
+		// Silence: after the hint, the note that nothing was heard.
+		const nothing = "earshot: nothing was heard on stdin\n";
+		assert.equal(run.stderr, `earshot: ${PULL_HINT}\n${nothing}`);
 		const quiet = earshot(args, {
 			input: silence,
 			env: cliEnv({ EARSHOT_QUIET: "1" }),
 		});
 		assert.equal(quiet.code, 0, quiet.stderr);
-		assert.equal(quiet.stderr, "");
+		assert.equal(quiet.stderr, nothing);
 	});
 
 	test("a model name that is not installed gives one line", () => {

@@ -170,6 +170,87 @@ describe("earshot eval", () => {
 		assert.match(stderr, /nosuch/);
 	});
 
+	test("--include-approx: a reference that points to a JSON of utterances is read; a dangling one is left out, with a note", () => {
+		const dir = mkdtempSync(join(tmpdir(), "earshot-pointer-"));
+		mkdirSync(join(dir, "long"));
+		execFileSync("cp", [
+			join(tree, "19", "198", "19-198-0000.flac"),
+			join(dir, "long", "talk.flac"),
+		]);
+		writeFileSync(
+			join(dir, "long", "talk.model-reference.json"),
+			JSON.stringify({
+				utterances: [
+					{ index: 0, text: "Please turn on" },
+					{ index: 1, text: "the kitchen light." },
+				],
+			}),
+		);
+		const manifest = join(dir, "manifest.tsv");
+		writeFileSync(
+			manifest,
+			"path\treference_kind\treference\n" +
+				"long/talk.flac\tapprox\tsee long/talk.model-reference.json (a model's output)\n" +
+				"long/talk.flac\tapprox\tsee long/missing.json (gone)\n",
+		);
+		const { code, stdout, stderr } = earshot([
+			"eval",
+			"--dataset",
+			manifest,
+			"--include-approx",
+			"--engine",
+			"pocketsphinx",
+			"-o",
+			"json",
+		]);
+		assert.equal(code, 0, stderr);
+		assert.equal(
+			stderr.trim(),
+			'earshot: long/talk.flac left out: its reference "see long/missing.json (gone)" names no readable file of utterances',
+		);
+		const report = JSON.parse(stdout) as EvalReport;
+		assert.equal(report.engine, "pocketsphinx");
+		assert.equal(report.utterances.length, 1);
+		const [u] = report.utterances;
+		assert.equal(u.path, "long/talk.flac");
+		assert.equal(u.reference, "Please turn on the kitchen light.");
+		assert.equal(u.referenceLength, 6);
+		const text = earshot([
+			"eval",
+			"--dataset",
+			manifest,
+			"--include-approx",
+			"--engine",
+			"pocketsphinx",
+		]).stdout;
+		assert.match(
+			text,
+			/^1 utterance, \d+\.\d s of audio, engine pocketsphinx$/m,
+		);
+	});
+
+	test("a tree's paths are relative to its root", () => {
+		const { code, stdout, stderr } = earshot([
+			"eval",
+			"--dataset",
+			tree,
+			"--engine",
+			"pocketsphinx",
+			"-o",
+			"json",
+		]);
+		assert.equal(code, 0, stderr);
+		const report = JSON.parse(stdout) as EvalReport;
+		assert.deepEqual(
+			report.utterances.map((u) => u.path),
+			[
+				"19/198/19-198-0000.flac",
+				"19/198/19-198-0001.flac",
+				"26/495/26-495-0000.flac",
+			],
+		);
+	});
+
 	test("a dataset that is not there fails in one line", () => {
 		const { code, stderr } = earshot(["eval", "--dataset", "/no/such/set"]);
 		assert.equal(code, 1);

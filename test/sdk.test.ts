@@ -263,6 +263,56 @@ describe("SpeechRecognizer API", () => {
 		assert.ok(warnings.some((w) => /recognizing handler threw: boom/.test(w)));
 	});
 
+	test("events() made after the start resolves begins with sessionStarted", async () => {
+		const r = recognizer(AudioConfig.fromWavFileInput(file));
+		await r.startContinuousRecognition();
+		const types: string[] = [];
+		for await (const { type } of r.events()) types.push(type);
+		await r.dispose();
+		assert.equal(types[0], "sessionStarted");
+		assert.equal(types.at(-1), "sessionStopped");
+		assert.equal(types.filter((t) => t === "recognized").length, 3);
+	});
+
+	test("events() listens from the call, not from the first next()", async () => {
+		const r = recognizer(AudioConfig.fromWavFileInput(file));
+		const events = r.events();
+		const firstPhrase = new Promise<void>((resolve) => {
+			r.recognized = () => resolve();
+		});
+		await r.startContinuousRecognition();
+		await firstPhrase;
+		const types: string[] = [];
+		for await (const { type } of events) types.push(type);
+		await r.dispose();
+		assert.equal(types[0], "sessionStarted");
+		assert.equal(types.filter((t) => t === "recognized").length, 3);
+	});
+
+	test("a WAV cut short (fromWavFileInput): what it holds is recognized, with a process warning", async () => {
+		const wav = readFileSync(file);
+		const keep = 44 + 2 * Math.round(16000 * (1 + durationOf(clips[0]) + 0.8));
+		const warnings: { message: string; code?: string }[] = [];
+		const onWarning = (w: Error & { code?: string }) =>
+			warnings.push({ message: w.message, code: w.code });
+		process.on("warning", onWarning);
+		const run = await runToEnd(
+			recognizer(AudioConfig.fromWavFileInput(wav.subarray(0, keep))),
+		);
+		await sleep(10);
+		process.off("warning", onWarning);
+		assert.equal(run.phrases.length, 1, run.transcript);
+		assert.equal(run.canceled?.reason, CancellationReason.EndOfStream);
+		const truncated = warnings.filter(
+			(w) => w.code === "EARSHOT_TRUNCATED_AUDIO",
+		);
+		assert.equal(truncated.length, 1);
+		assert.match(
+			truncated[0].message,
+			/^earshot: truncated WAV: audio buffer declares \d+\.\d\d s of audio but holds \d+\.\d\d s; transcribing what is there$/,
+		);
+	});
+
 	test("two recognizers at once each get their own transcript, and the event loop stays responsive", async () => {
 		const other = withPauses(
 			["the weather is nice today", "she sells sea shells"].map((s) =>

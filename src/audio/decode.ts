@@ -20,15 +20,19 @@ export interface FileAudioSource extends AudioSource {
 /**
  * Decodes an audio file (WAV of any depth or layout, FLAC, MP3, Ogg Vorbis/Opus, M4A/AAC,
  * and the rest audio-decode knows) to mono float32. Anything unreadable, truncated, lying or
- * unsupported rejects with an `AudioFormatError` that says so.
+ * unsupported rejects with an `AudioFormatError` that says so, except a WAV cut short: what
+ * it holds is decoded, and `warnings` says what is missing.
  */
 export async function openAudioFile(
 	input: string | Buffer,
 ): Promise<FileAudioSource> {
 	const name = typeof input === "string" ? basename(input) : "audio buffer";
 	const bytes = typeof input === "string" ? await readInput(input) : input;
-	if (bytes.length === 0) throw new AudioFormatError(`empty file: ${name}`);
-	if (isWav(bytes)) checkWav(bytes, name);
+	if (bytes.length === 0)
+		throw new AudioFormatError(
+			`no audio: ${typeof input === "string" ? input : name} is empty`,
+		);
+	const warnings = isWav(bytes) ? checkWav(bytes, name) : [];
 	const audio = await decodeBytes(bytes, name);
 	const samples = downmix(audio, name);
 	checkFlacLength(bytes, samples.length, name);
@@ -40,6 +44,7 @@ export async function openAudioFile(
 		durationSeconds: samples.length / sampleRate,
 		samples,
 		live: false,
+		warnings,
 		async *chunks() {
 			for (let at = 0; at < samples.length && !closed; at += chunkSize) {
 				yield samples.slice(at, at + chunkSize);
@@ -68,8 +73,9 @@ async function readInput(path: string): Promise<Buffer> {
 /**
  * audio-decode takes a WAV header at its word: a cut-off file decodes to less audio than
  * declared without a complaint, and a zero or absurd rate comes back as is. Check first.
+ * A cut-off file (a recording stopped by a crash) is still worth reading: that is a warning.
  */
-function checkWav(bytes: Buffer, name: string): void {
+function checkWav(bytes: Buffer, name: string): string[] {
 	const header = parseWavHeader(bytes, name);
 	if (!header)
 		throw new AudioFormatError(`truncated WAV: no audio data in ${name}`);
@@ -79,10 +85,11 @@ function checkWav(bytes: Buffer, name: string): void {
 		n / frameBytes(header.format) / header.format.sampleRate;
 	// Some writers miscount by a sample or two; a real cut loses far more than 10 ms.
 	if (seconds(declared - available) > 0.01) {
-		throw new AudioFormatError(
-			`truncated WAV: ${name} declares ${seconds(declared).toFixed(2)} s of audio but holds ${seconds(available).toFixed(2)} s`,
-		);
+		return [
+			`truncated WAV: ${name} declares ${seconds(declared).toFixed(2)} s of audio but holds ${seconds(available).toFixed(2)} s; transcribing what is there`,
+		];
 	}
+	return [];
 }
 
 /** A cut-off FLAC also decodes quietly; its STREAMINFO says how many samples there should be. */

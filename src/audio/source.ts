@@ -8,6 +8,8 @@ export interface AudioSource {
 	readonly durationSeconds?: number;
 	/** True when audio arrives at real-time pace (microphone, live streams). */
 	readonly live: boolean;
+	/** What is wrong with input that is still used (a truncated file: what is there is read). */
+	readonly warnings?: readonly string[];
 	/**
 	 * The samples, chunk by chunk. Ends when the input ends or after `close()`.
 	 * Bad input rejects with an `AudioFormatError` whose message says what is wrong.

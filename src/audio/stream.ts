@@ -146,6 +146,23 @@ export function createStreamSource(
 	};
 }
 
+export interface ReadableSourceOptions extends StreamSourceOptions {
+	/**
+	 * Stops waiting for the first bytes (an idle pipe or terminal): the source then holds no
+	 * audio. Once audio flows, `close()` stops it.
+	 */
+	signal?: AbortSignal;
+}
+
+function emptySource(sampleRate: number, live: boolean): AudioSource {
+	return {
+		sampleRate,
+		live,
+		async *chunks() {},
+		close() {},
+	};
+}
+
 /**
  * Reads a byte stream (stdin): a WAV stream when it starts with a RIFF header, otherwise raw
  * PCM in `raw`. Resolves once the format is known. Reading follows the consumer, so a slow
@@ -154,7 +171,7 @@ export function createStreamSource(
 export async function openReadableSource(
 	input: AsyncIterable<Uint8Array> & { destroy?(): void },
 	raw?: PcmFormat,
-	options: StreamSourceOptions = {},
+	options: ReadableSourceOptions = {},
 ): Promise<AudioSource> {
 	const name = options.name ?? "stdin";
 	if (raw) validateFormat(raw, name);
@@ -162,8 +179,22 @@ export async function openReadableSource(
 	const iterator = input[Symbol.asyncIterator]();
 	const first: Float32Array[] = [];
 	let done = false;
+	const { signal } = options;
+	const aborted = new Promise<"aborted">((resolve) => {
+		if (signal?.aborted) resolve("aborted");
+		signal?.addEventListener("abort", () => resolve("aborted"), {
+			once: true,
+		});
+	});
 	while (!decoder.format) {
-		const next = await iterator.next();
+		const pending = iterator.next();
+		const next = await Promise.race([pending, aborted]);
+		if (next === "aborted") {
+			// Stopped before any audio: a source with nothing in it, so the session ends cleanly.
+			pending.catch(() => {});
+			input.destroy?.();
+			return emptySource(raw?.sampleRate ?? 16000, options.live ?? false);
+		}
 		if (next.done) {
 			first.push(decoder.end());
 			done = true;

@@ -1,11 +1,6 @@
 #!/usr/bin/env node
 import "./threadpool.js";
-import {
-	Command,
-	CommanderError,
-	InvalidArgumentError,
-	Option,
-} from "commander";
+import { Command, CommanderError, Option } from "commander";
 import pc from "picocolors";
 import { modelArgument } from "../engines/select.js";
 import { registerEvalCommand } from "../eval/cli.js";
@@ -18,6 +13,7 @@ import {
 import { registerServeCommand } from "../server/cli.js";
 import { captionLimits, captionOptions } from "./caption-options.js";
 import { engineOption, MODEL_HELP, passesOption } from "./engine-option.js";
+import { wholeNumber } from "./options.js";
 import { OUTPUT_FORMATS } from "./output.js";
 import { runRecognize, UsageError } from "./recognize.js";
 import { runSample } from "./sample.js";
@@ -34,6 +30,14 @@ const program = new Command("earshot")
 	.option("--model <dir|name>", MODEL_HELP)
 	.option("--language <lang>", "recognition language", "en-US")
 	.showSuggestionAfterError()
+	.helpCommand(true)
+	// Set before the subcommands exist, so they inherit it. Commander's own messages start
+	// "error:"; every message of earshot starts "earshot:".
+	.exitOverride()
+	.configureOutput({
+		outputError: (text, write) =>
+			write(pc.red(text.replace(/^error: /, "earshot: "))),
+	})
 	.enablePositionalOptions()
 	.action(async (options: EngineOptions) => {
 		process.exitCode = await runSample(speechConfig(options));
@@ -42,6 +46,7 @@ const program = new Command("earshot")
 const recognize = program
 	.command("recognize")
 	.description("transcribe a file, stdin or the microphone")
+	.argument("[file]", "an audio file, as with --file")
 	.option(
 		"-f, --file <path>",
 		"an audio file: WAV (any kind), FLAC, MP3, Ogg/Opus, M4A",
@@ -54,18 +59,21 @@ const recognize = program
 		"--mic [device]",
 		"capture from the microphone (default device, or an arecord/PulseAudio name)",
 	)
-	.option("--rate <hz>", "raw PCM sample rate for --stdin", integer)
+	.option("--rate <hz>", "raw PCM sample rate for --stdin", wholeNumber(1))
 	.option(
 		"--bits <n>",
-		"raw PCM bits per sample for --stdin (8, 16, 24, 32)",
-		integer,
-		16,
+		"raw PCM bits per sample for --stdin: 8, 16, 24 or 32 (default: 16)",
+		wholeNumber(1),
 	)
-	.option("--channels <n>", "raw PCM channels for --stdin", integer, 1)
+	.option(
+		"--channels <n>",
+		"raw PCM channels for --stdin (default: 1)",
+		wholeNumber(1),
+	)
 	.option(
 		"--segmentation-silence-ms <ms>",
 		"silence that ends a phrase, 100-5000",
-		integer,
+		wholeNumber(1),
 	)
 	.option(
 		"--detailed",
@@ -82,11 +90,14 @@ const recognize = program
 	.option("--language <lang>", "recognition language", "en-US")
 	.addHelpText(
 		"after",
-		"\nExamples:\n  earshot recognize --file talk.mp3 --output srt > talk.srt\n  arecord -f S16_LE -r 16000 | earshot recognize --stdin --rate 16000\n  earshot recognize --mic --output jsonl",
+		"\nExamples:\n  earshot recognize talk.mp3 --output srt > talk.srt\n  arecord -f S16_LE -r 16000 | earshot recognize --stdin --rate 16000\n  earshot recognize --mic --output jsonl\n\nExit status: 0 when done, 1 on an error, 130 after Ctrl-C and 143 after SIGTERM;\nan interrupted run still prints what was heard until then.",
 	)
-	.action(async (options) => {
+	.action(async (file: string | undefined, options) => {
+		if (file !== undefined && options.file !== undefined)
+			throw new UsageError("give the file once: FILE or --file, not both");
 		process.exitCode = await runRecognize(speechConfig(options), {
 			...options,
+			file: file ?? options.file,
 			captions: captionLimits(options),
 		});
 	});
@@ -117,20 +128,12 @@ function speechConfig(options: EngineOptions): SpeechConfig {
 	return config;
 }
 
-function integer(value: string): number {
-	const n = Number(value);
-	if (!Number.isInteger(n)) throw new InvalidArgumentError("not an integer.");
-	return n;
-}
-
 // A reader that goes away (`| head`) is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 	if (error.code === "EPIPE") process.exit(0);
 	throw error;
 });
 
-program.exitOverride();
-program.configureOutput({ outputError: (text, write) => write(pc.red(text)) });
 try {
 	await program.parseAsync();
 } catch (error) {

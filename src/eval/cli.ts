@@ -1,4 +1,5 @@
-import { SingleBar } from "cli-progress";
+import { statSync } from "node:fs";
+import { dirname, relative } from "node:path";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import { openAudioFile } from "../audio/decode.js";
@@ -7,10 +8,12 @@ import {
 	MODEL_HELP,
 	passesOption,
 } from "../cli/engine-option.js";
+import { formatProgress, StatusLine } from "../cli/status-line.js";
+import { selectEngine } from "../engines/select.js";
 import { AudioConfig } from "../sdk/audio-config.js";
 import { ResultReason } from "../sdk/enums.js";
 import { SpeechRecognizer } from "../sdk/recognizer.js";
-import type { SpeechConfig } from "../sdk/speech-config.js";
+import { engineChoiceOf, type SpeechConfig } from "../sdk/speech-config.js";
 import { type DatasetItem, loadDataset } from "./dataset.js";
 import { scoreTranscript } from "./score.js";
 import { aggregate, type ErrorRate } from "./wer.js";
@@ -27,6 +30,7 @@ export interface EvalOptions {
 
 export interface UtteranceResult extends ErrorRate {
 	id: string;
+	/** The audio file, relative to the dataset (the manifest's folder, or the tree's root). */
 	path: string;
 	reference: string;
 	hypothesis: string;
@@ -41,6 +45,7 @@ export interface UtteranceResult extends ErrorRate {
 
 export interface EvalReport {
 	dataset: string;
+	/** The engine that ran, as it names itself: `pocketsphinx`, `sherpa-onnx:KIND:MODEL`. */
 	engine: string;
 	model?: string;
 	utterances: UtteranceResult[];
@@ -101,24 +106,34 @@ export async function runEval(
 	config: SpeechConfig,
 	options: EvalOptions,
 ): Promise<EvalReport> {
-	const items = loadDataset(options.dataset, options);
-	const bar = process.stderr.isTTY
-		? new SingleBar({
-				stream: process.stderr,
-				format: `${pc.cyan("{bar}")} {value}/{total} utterances | ETA {eta_formatted}`,
-				hideCursor: true,
-				clearOnComplete: true,
-			})
-		: undefined;
-	bar?.start(items.length, 0);
+	const note = (text: string) =>
+		process.stderr.write(`${pc.yellow(`earshot: ${text}`)}\n`);
+	const items = loadDataset(options.dataset, { ...options, onSkip: note });
+	const root = statSync(options.dataset).isDirectory()
+		? options.dataset
+		: dirname(options.dataset);
+	// Loaded before the bar, so what loading prints (the model hint) has a line of its own.
+	const engine = await selectEngine(engineChoiceOf(config.properties));
+	const status = new StatusLine();
+	const startedAt = Date.now();
 	const utterances: UtteranceResult[] = [];
 	try {
 		for (const item of items) {
-			utterances.push(await evaluate(config, item));
-			bar?.increment();
+			status.setProgress(
+				formatProgress(
+					utterances.length,
+					items.length,
+					" utterances",
+					startedAt,
+				),
+			);
+			utterances.push({
+				...(await evaluate(config, item)),
+				path: relative(root, item.path),
+			});
 		}
 	} finally {
-		bar?.stop();
+		status.close();
 	}
 	const sum = (value: (u: UtteranceResult) => number) =>
 		utterances.reduce((total, u) => total + value(u), 0);
@@ -127,7 +142,7 @@ export async function runEval(
 	const processingSeconds = sum((u) => u.processingSeconds);
 	return {
 		dataset: options.dataset,
-		engine: options.engine ?? "default",
+		engine: engine.name,
 		model: options.model,
 		utterances,
 		total: {
@@ -198,10 +213,10 @@ const percent = (rate: number) => `${(rate * 100).toFixed(1)} %`;
 export function formatReport(report: EvalReport): string {
 	const width = Math.max(9, ...report.utterances.map((u) => u.id.length));
 	const row = (cells: string[]) =>
-		`${cells[0].padEnd(width)}  ${cells
+		`${cells[0].padEnd(width)} ${cells
 			.slice(1)
 			.map((c) => c.padStart(8))
-			.join("")}\n`;
+			.join(" ")}\n`;
 	let out = row(["utterance", "WER", "S", "D", "I", "N", "CER", "RTF"]);
 	for (const u of report.utterances) {
 		out += row([
@@ -216,7 +231,8 @@ export function formatReport(report: EvalReport): string {
 		]);
 	}
 	const t = report.total;
-	out += `\n${report.utterances.length} utterances, ${t.audioSeconds.toFixed(1)} s of audio, engine ${report.engine}\n`;
+	const count = report.utterances.length;
+	out += `\n${count} ${count === 1 ? "utterance" : "utterances"}, ${t.audioSeconds.toFixed(1)} s of audio, engine ${report.engine}\n`;
 	out += `WER ${percent(t.wer)} (S ${t.substitutions}, D ${t.deletions}, I ${t.insertions}, N ${t.referenceLength})\n`;
 	out += `CER ${percent(t.cer)}\n`;
 	out += `RTF ${t.rtf.toFixed(3)} (${t.processingSeconds.toFixed(1)} s to transcribe)\n`;

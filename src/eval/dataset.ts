@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 
 /** One utterance to transcribe, with what was really said. */
 export interface DatasetItem {
-	/** The utterance's name: its LibriSpeech ID, or its path in the manifest. */
+	/** The utterance's name: its LibriSpeech ID, or its path relative to the manifest. */
 	id: string;
 	/** Absolute path of the audio file. */
 	path: string;
@@ -45,6 +45,8 @@ export function readManifest(file: string): ManifestRow[] {
 export interface LoadOptions {
 	/** Also take manifest rows whose reference is only approximate. */
 	includeApprox?: boolean;
+	/** Told of each row left out, and why. */
+	onSkip?: (note: string) => void;
 }
 
 /**
@@ -70,17 +72,38 @@ function loadManifest(file: string, options: LoadOptions): DatasetItem[] {
 	const kinds = options.includeApprox ? ["exact", "approx"] : ["exact"];
 	return readManifest(file)
 		.filter((row) => kinds.includes(row.referenceKind))
-		.map((row) => {
+		.flatMap((row) => {
+			const id = relative(base, row.path);
 			if (!existsSync(row.path))
-				throw new DatasetError(
-					`${basename(file)} lists a missing file: ${row.path}`,
+				throw new DatasetError(`${basename(file)} lists a missing file: ${id}`);
+			const reference = referenceText(base, row.reference);
+			if (reference === undefined) {
+				options.onSkip?.(
+					`${id} left out: its reference "${row.reference}" names no readable file of utterances`,
 				);
-			return {
-				id: relative(base, row.path),
-				path: row.path,
-				reference: row.reference,
-			};
+				return [];
+			}
+			return [{ id, path: row.path, reference }];
 		});
+}
+
+/**
+ * A row's reference text. "see FILE.json …" points to a JSON file of `utterances[].text`
+ * (a model's transcript with times); its texts, joined, are the reference. Undefined when
+ * the file cannot be read as that.
+ */
+function referenceText(base: string, reference: string): string | undefined {
+	const pointer = /^see (\S+\.json)\b/.exec(reference);
+	if (!pointer) return reference;
+	try {
+		const json = JSON.parse(readFileSync(resolve(base, pointer[1]), "utf8"));
+		const texts = (json.utterances as { text?: unknown }[]).map((u) => u.text);
+		if (texts.length === 0 || texts.some((t) => typeof t !== "string"))
+			return undefined;
+		return texts.join(" ");
+	} catch {
+		return undefined;
+	}
 }
 
 // LibriSpeech ships FLAC; converted copies are often WAV.

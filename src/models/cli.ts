@@ -205,7 +205,7 @@ async function verify(name: string): Promise<void> {
 		);
 	}
 	process.stdout.write(
-		`${pc.green("ok")} ${name}: ${result.checked} files match the install manifest\n`,
+		`${pc.green("ok")} ${name}: ${result.checked} ${result.checked === 1 ? "file matches" : "files match"} the install manifest\n`,
 	);
 }
 

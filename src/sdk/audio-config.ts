@@ -156,6 +156,15 @@ export class PullAudioInputStream extends AudioInputStream {
 	}
 }
 
+async function openFileWarning(file: Buffer | string): Promise<AudioSource> {
+	const source = await openAudioFile(file);
+	for (const warning of source.warnings ?? [])
+		process.emitWarning(`earshot: ${warning}`, {
+			code: "EARSHOT_TRUNCATED_AUDIO",
+		});
+	return source;
+}
+
 /** Azure's AudioConfig: where a recognizer's audio comes from. */
 export class AudioConfig {
 	private constructor(
@@ -173,14 +182,17 @@ export class AudioConfig {
 		return new AudioConfig(async () => openMicrophone(deviceId));
 	}
 
-	/** A WAV file, by path or contents. */
+	/**
+	 * A WAV file, by path or contents. A file cut short is recognized for what it holds, with a
+	 * process warning (code `EARSHOT_TRUNCATED_AUDIO`) that says how much is missing.
+	 */
 	static fromWavFileInput(file: Buffer | string): AudioConfig {
-		return new AudioConfig(() => openAudioFile(file));
+		return new AudioConfig(() => openFileWarning(file));
 	}
 
 	/** Beyond Azure: any audio file (WAV of any kind, FLAC, MP3, Ogg/Opus, M4A), at any rate. */
 	static fromAudioFileInput(file: Buffer | string): AudioConfig {
-		return new AudioConfig(() => openAudioFile(file));
+		return new AudioConfig(() => openFileWarning(file));
 	}
 
 	static fromStreamInput(

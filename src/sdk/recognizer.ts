@@ -1,9 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-	checkLanguage,
-	parseThreads,
-	selectEngine,
-} from "../engines/select.js";
+import { checkLanguage, selectEngine } from "../engines/select.js";
 import type { Phrase, SessionEvent } from "../recognition/events.js";
 import {
 	RecognitionSession,
@@ -37,7 +33,7 @@ import {
 	SpeechRecognitionResult,
 } from "./results.js";
 import {
-	EarshotProperty,
+	engineChoiceOf,
 	outputFormatOf,
 	type SpeechConfig,
 } from "./speech-config.js";
@@ -79,6 +75,8 @@ export class SpeechRecognizer {
 	/** Set while the engine loads, before a session exists, so stop and start see it. */
 	private starting: Promise<Session | undefined> | undefined;
 	private readonly listeners = new Set<(event: RecognizerEvent) => void>();
+	/** The running session's events, for `events()` made just after the start resolves. */
+	private recent: RecognizerEvent[] | undefined;
 	private closed = false;
 
 	constructor(speechConfig: SpeechConfig, audioConfig?: AudioConfig) {
@@ -123,7 +121,15 @@ export class SpeechRecognizer {
 		if (this.closed) throw new Error("the recognizer is closed");
 		if (this.session || this.starting)
 			throw new Error("recognition is already running");
-		await this.begin();
+		const recent: RecognizerEvent[] = [];
+		this.recent = recent;
+		try {
+			await this.begin();
+		} finally {
+			setImmediate(() => {
+				if (this.recent === recent) this.recent = undefined;
+			});
+		}
 	}
 
 	/** Flushes what was heard into a final `recognized`, then fires `sessionStopped`. Never waits for more audio. */
@@ -170,30 +176,42 @@ export class SpeechRecognizer {
 		}
 	}
 
-	/** Every event from now until the session stops, in order. */
-	async *events(): AsyncGenerator<RecognizerEvent> {
-		const queue: RecognizerEvent[] = [];
+	/**
+	 * The events of a session, in order, ending after `sessionStopped`. Made before
+	 * `startContinuousRecognition`, it yields the next session's events; made while a session
+	 * runs, it first replays that session's events from `sessionStarted`, so
+	 * `await recognizer.startContinuousRecognition(); for await (… of recognizer.events())`
+	 * misses nothing. The replay is kept until one turn of the event loop after the start resolves.
+	 */
+	events(): AsyncGenerator<RecognizerEvent> {
+		const queue: RecognizerEvent[] = [...(this.recent ?? [])];
 		let wake: (() => void) | undefined;
 		const listener = (event: RecognizerEvent) => {
 			queue.push(event);
+			// An iterator nobody reads holds one session's events at most.
+			if (event.type === "sessionStopped") this.listeners.delete(listener);
 			wake?.();
 		};
-		this.listeners.add(listener);
-		try {
-			for (;;) {
-				const event = queue.shift();
-				if (!event) {
-					await new Promise<void>((resolve) => {
-						wake = resolve;
-					});
-					continue;
+		// Listening starts now, not at the first `next()`.
+		if (queue.at(-1)?.type !== "sessionStopped") this.listeners.add(listener);
+		const listeners = this.listeners;
+		return (async function* () {
+			try {
+				for (;;) {
+					const event = queue.shift();
+					if (!event) {
+						await new Promise<void>((resolve) => {
+							wake = resolve;
+						});
+						continue;
+					}
+					yield event;
+					if (event.type === "sessionStopped") return;
 				}
-				yield event;
-				if (event.type === "sessionStopped") return;
+			} finally {
+				listeners.delete(listener);
 			}
-		} finally {
-			this.listeners.delete(listener);
-		}
+		})();
 	}
 
 	[Symbol.asyncIterator](): AsyncGenerator<RecognizerEvent> {
@@ -228,18 +246,7 @@ export class SpeechRecognizer {
 				open = (emit) =>
 					new RemoteSession(remote, this.audioConfig.open, options, emit);
 			} else {
-				const property = (name: string) =>
-					this.properties.getProperty(name) || undefined;
-				const engine = await selectEngine({
-					engine: property(EarshotProperty.Engine),
-					modelPath: property(EarshotProperty.ModelPath),
-					modelName: property(EarshotProperty.ModelName),
-					numThreads: parseThreads(
-						property(EarshotProperty.NumThreads),
-						EarshotProperty.NumThreads,
-					),
-					passes: property(EarshotProperty.PocketSphinxPasses),
-				});
+				const engine = await selectEngine(engineChoiceOf(this.properties));
 				checkLanguage(engine, this.speechRecognitionLanguage);
 				open = (emit) =>
 					new RecognitionSession(engine, this.audioConfig.open, options, emit);
@@ -467,7 +474,8 @@ export class SpeechRecognizer {
 				`earshot: the ${event.type} handler threw: ${error instanceof Error ? error.message : error}`,
 			);
 		}
-		for (const listener of this.listeners) listener(event);
+		this.recent?.push(event);
+		for (const listener of [...this.listeners]) listener(event);
 	}
 }
 

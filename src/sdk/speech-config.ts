@@ -1,3 +1,4 @@
+import { type EngineChoice, parseThreads } from "../engines/select.js";
 import { OutputFormat, ProfanityOption, PropertyId } from "./enums.js";
 import { PropertyCollection } from "./properties.js";
 
@@ -211,6 +212,21 @@ export class EmbeddedSpeechConfig extends SpeechConfig {
 	setEngine(engine: string): void {
 		this.properties.setProperty(EarshotProperty.Engine, engine);
 	}
+}
+
+/** The engine and model that a property collection asks for. */
+export function engineChoiceOf(properties: PropertyCollection): EngineChoice {
+	const property = (name: string) => properties.getProperty(name) || undefined;
+	return {
+		engine: property(EarshotProperty.Engine),
+		modelPath: property(EarshotProperty.ModelPath),
+		modelName: property(EarshotProperty.ModelName),
+		numThreads: parseThreads(
+			property(EarshotProperty.NumThreads),
+			EarshotProperty.NumThreads,
+		),
+		passes: property(EarshotProperty.PocketSphinxPasses),
+	};
 }
 
 /** The output format that a property collection asks for (Azure stores it as a string). */

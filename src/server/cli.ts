@@ -1,10 +1,11 @@
 import { basename } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import {
 	engineOption,
 	MODEL_HELP,
 	passesOption,
 } from "../cli/engine-option.js";
+import { wholeNumber } from "../cli/options.js";
 import {
 	type EngineChoice,
 	modelArgument,
@@ -35,7 +36,7 @@ export function registerServeCommand(program: Command): void {
 			"serve the Azure Speech WebSocket protocol offline: point the official Speech SDK at it with SpeechConfig.fromHost",
 		)
 		.option("--host <address>", "address to listen on", "127.0.0.1")
-		.option("--port <n>", "port to listen on", whole(0), 5000)
+		.option("--port <n>", "port to listen on", wholeNumber(0, 65535), 5000)
 		.addOption(
 			new Option(
 				"--key <key>",
@@ -45,25 +46,25 @@ export function registerServeCommand(program: Command): void {
 		.option(
 			"--max-sessions <n>",
 			"sessions at once; more get TooManyRequests",
-			whole(1),
+			wholeNumber(1),
 			64,
 		)
 		.option(
 			"--max-session-seconds <s>",
 			"wall-clock limit of one session",
-			whole(1),
+			wholeNumber(1),
 			3600,
 		)
 		.option(
 			"--max-frame-bytes <b>",
 			"largest WebSocket message accepted",
-			whole(1024),
+			wholeNumber(1024),
 			1024 * 1024,
 		)
 		.option(
 			"--drain-seconds <s>",
 			"on SIGTERM/SIGINT, how long open turns may finish",
-			whole(0),
+			wholeNumber(0),
 			30,
 		)
 		.addOption(engineOption())
@@ -71,7 +72,7 @@ export function registerServeCommand(program: Command): void {
 		.option(
 			"--max-decoders <n>",
 			"PocketSphinx decoders loaded at once, about 90 MiB each; sessions beyond wait, in turn, for one to be free (default: 4 per core)",
-			whole(1),
+			wholeNumber(1),
 		)
 		.option("--model <dir|name>", MODEL_HELP)
 		.addHelpText(
@@ -127,13 +128,4 @@ function modelDescription(resolved: ResolvedEngine): string {
 	return resolved.modelDir
 		? basename(resolved.modelDir)
 		: "en-us (Debian's PocketSphinx model)";
-}
-
-function whole(min: number): (value: string) => number {
-	return (value) => {
-		const n = Number(value);
-		if (!Number.isInteger(n) || n < min)
-			throw new InvalidArgumentError(`not a whole number >= ${min}.`);
-		return n;
-	};
 }
