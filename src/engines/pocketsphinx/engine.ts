@@ -56,13 +56,18 @@ class PocketSphinxEngine implements Engine {
 		const decoder =
 			this.idle.get(postSpeechFrames)?.pop() ??
 			(await this.createDecoder(postSpeechFrames));
-		// Live CMN adapts to each utterance; a reused decoder starts from the model's initial
-		// means again, so a session's result does not depend on the sessions before it.
-		this.native.cmn_live_set(this.cmnOf(decoder.handle), decoder.initialCmn);
-		this.native.ps_start_stream(decoder.handle);
-		this.native.ps_start_utt(decoder.handle);
-		return new PocketSphinxStream(this.native, decoder.handle, () =>
-			this.release(postSpeechFrames, decoder),
+		try {
+			// Live CMN adapts to each utterance; a reused decoder starts from the model's initial
+			// means again, so a session's result does not depend on the sessions before it.
+			this.native.cmn_live_set(this.cmnOf(decoder.handle), decoder.initialCmn);
+			checked(this.native.ps_start_stream(decoder.handle), "ps_start_stream");
+			checked(this.native.ps_start_utt(decoder.handle), "ps_start_utt");
+		} catch (error) {
+			this.native.ps_free(decoder.handle);
+			throw error;
+		}
+		return new PocketSphinxStream(this.native, decoder.handle, (sound) =>
+			this.release(postSpeechFrames, decoder, sound),
 		);
 	}
 
@@ -83,8 +88,6 @@ class PocketSphinxEngine implements Engine {
 			this.model.dictionary,
 			"-vad_postspeech",
 			String(postSpeechFrames),
-			"-logfn",
-			"/dev/null",
 		];
 		const config = this.native.cmd_ln_parse_r(
 			null,
@@ -108,9 +111,14 @@ class PocketSphinxEngine implements Engine {
 		return this.native.cmnOf(this.native.ps_get_feat(decoder));
 	}
 
-	private release(postSpeechFrames: number, decoder: Decoder): void {
+	/** A decoder whose stream failed is in an unknown state: it is freed, never reused. */
+	private release(
+		postSpeechFrames: number,
+		decoder: Decoder,
+		sound: boolean,
+	): void {
 		const list = this.idle.get(postSpeechFrames) ?? [];
-		if (this.closed || list.length >= MAX_IDLE_DECODERS) {
+		if (!sound || this.closed || list.length >= MAX_IDLE_DECODERS) {
 			this.native.ps_free(decoder.handle);
 			return;
 		}
@@ -131,27 +139,67 @@ class PocketSphinxStream implements EngineStream {
 	private inSpeech = false;
 	private speechStartSample = 0;
 	private closed = false;
+	/** False once a native call failed: the decoder is then not returned to the pool. */
+	private sound = true;
 	private pcm = new Int16Array(0);
 
 	constructor(
 		private readonly native: PocketSphinxNative,
 		private readonly decoder: unknown,
-		private readonly release: () => void,
+		private readonly release: (sound: boolean) => void,
 	) {}
 
-	async write(samples: Float32Array): Promise<StreamUpdate> {
+	write(samples: Float32Array): Promise<StreamUpdate> {
+		return this.guard(() => this.decode(samples));
+	}
+
+	async finalize(): Promise<EndedSegment | null> {
+		if (this.closed || !this.inSpeech) return null;
+		return this.guard(() => this.endSegment());
+	}
+
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		try {
+			checked(
+				await callAsync(this.native.ps_end_utt, this.decoder),
+				"ps_end_utt",
+			);
+		} catch (error) {
+			this.sound = false;
+			throw error;
+		} finally {
+			this.release(this.sound);
+		}
+	}
+
+	/** Runs a decoding step; any failure marks the decoder unsound. */
+	private async guard<T>(step: () => Promise<T>): Promise<T> {
+		try {
+			return await step();
+		} catch (error) {
+			this.sound = false;
+			throw error;
+		}
+	}
+
+	private async decode(samples: Float32Array): Promise<StreamUpdate> {
 		if (this.closed) throw new Error("the stream is closed");
 		// The native call reads this memory on another thread: the stream keeps it alive.
 		if (this.pcm.length < samples.length)
 			this.pcm = new Int16Array(samples.length);
 		const pcm = toInt16(samples, this.pcm);
-		await callAsync(
-			this.native.ps_process_raw,
-			this.decoder,
-			pcm,
-			pcm.length,
-			0,
-			0,
+		checked(
+			await callAsync(
+				this.native.ps_process_raw,
+				this.decoder,
+				pcm,
+				pcm.length,
+				0,
+				0,
+			),
+			"ps_process_raw",
 		);
 		this.samplesWritten += samples.length;
 		const inSpeech = this.native.ps_get_in_speech(this.decoder) !== 0;
@@ -176,25 +224,16 @@ class PocketSphinxStream implements EngineStream {
 		return update;
 	}
 
-	async finalize(): Promise<EndedSegment | null> {
-		if (this.closed || !this.inSpeech) return null;
-		return this.endSegment();
-	}
-
-	async close(): Promise<void> {
-		if (this.closed) return;
-		this.closed = true;
-		await callAsync(this.native.ps_end_utt, this.decoder);
-		this.release();
-	}
-
 	/** Ends the utterance, reads its words, and opens the next one. */
 	private async endSegment(): Promise<EndedSegment> {
 		this.inSpeech = false;
-		await callAsync(this.native.ps_end_utt, this.decoder);
+		checked(
+			await callAsync(this.native.ps_end_utt, this.decoder),
+			"ps_end_utt",
+		);
 		const text = this.native.ps_get_hyp(this.decoder, [0]) ?? "";
 		const words = this.readWords();
-		this.native.ps_start_utt(this.decoder);
+		checked(this.native.ps_start_utt(this.decoder), "ps_start_utt");
 		const startSample = words[0]?.startSample ?? this.speechStartSample;
 		const endSample = words.at(-1)?.endSample ?? this.samplesWritten;
 		const result: Hypothesis | null = text
@@ -239,6 +278,12 @@ class PocketSphinxStream implements EngineStream {
 		}
 		return words;
 	}
+}
+
+/** PocketSphinx calls return a negative number on failure. */
+function checked(result: number, call: string): number {
+	if (result < 0) throw new Error(`PocketSphinx ${call} failed (${result})`);
+	return result;
 }
 
 /** Inverse of the decoders' `int16 / 32768`, so 16-bit input reaches the engine bit-exact. */
