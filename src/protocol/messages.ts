@@ -16,6 +16,11 @@ import { randomUUID } from "node:crypto";
 import type { Phrase } from "../recognition/events.js";
 import { phraseJson, type TextOptions } from "../recognition/text.js";
 import {
+	checkBody,
+	speechConfigSchema,
+	speechContextSchema,
+} from "./client-bodies.js";
+import {
 	type BinaryMessage,
 	type Message,
 	MessageHeaders,
@@ -482,13 +487,21 @@ export function parseClientMessage(message: Message): ClientMessage {
 			return {
 				type: "speech.config",
 				requestId,
-				body: jsonObjectBody(message) as SpeechConfigBody,
+				body: checkBody<SpeechConfigBody>(
+					speechConfigSchema,
+					MessagePath.SpeechConfig,
+					jsonBody(message),
+				),
 			};
 		case MessagePath.SpeechContext:
 			return {
 				type: "speech.context",
 				requestId,
-				body: jsonObjectBody(message) as SpeechContextBody,
+				body: checkBody<SpeechContextBody>(
+					speechContextSchema,
+					MessagePath.SpeechContext,
+					jsonBody(message),
+				),
 			};
 		case MessagePath.Telemetry:
 			return { type: "telemetry", requestId, body: jsonBody(message) };
