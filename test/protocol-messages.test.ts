@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import {
 	decodeFrame,
 	encodeMessage,
@@ -33,6 +34,11 @@ import {
 	sessionUrl,
 } from "../src/protocol/paths.js";
 import { parseAudioHeader, waveHeader } from "../src/protocol/wav-header.js";
+import {
+	messageTargets,
+	SDK_SPEECH_CONFIG,
+	SDK_SPEECH_CONTEXT,
+} from "./helpers/fuzz.js";
 
 const id = "AA40EB62BA934B20B3DCBF4265EA9594";
 
@@ -510,4 +516,65 @@ describe("audio header", () => {
 		new DataView(badRate.buffer).setUint32(24, 5, true);
 		throwsProtocolError(() => parseAudioHeader(badRate), /sample rate/);
 	});
+});
+
+describe("client message bodies: what the server reads is checked, the rest passes", () => {
+	const parse = (path: string, body: string) =>
+		parseClientMessage(
+			decodeFrame(
+				`Path:${path}\r\nX-RequestId:${id}\r\nContent-Type:application/json\r\n\r\n${body}`,
+				false,
+			),
+		);
+
+	test("the official SDK's bodies, unknown fields included, are accepted as sent", () => {
+		for (const [path, body] of [
+			["speech.config", SDK_SPEECH_CONFIG],
+			["speech.context", SDK_SPEECH_CONTEXT],
+		] as const) {
+			const message = parse(path, JSON.stringify(body));
+			assert.ok("body" in message);
+			assert.deepEqual(message.body, body);
+		}
+		const telemetry = parse("telemetry", '{"Metrics":[{"x":1}]}');
+		assert.equal(telemetry.type, "telemetry");
+	});
+
+	test("a field the server reads, of the wrong type, is refused by its path", () => {
+		throwsProtocolError(
+			() => parse("speech.context", '{"phraseDetection":{"language":{}}}'),
+			/^speech\.context phraseDetection\.language: expected string, got object$/,
+		);
+		throwsProtocolError(
+			() =>
+				parse(
+					"speech.context",
+					'{"dgi":{"groups":[{"items":[{"text":"a"},null]}]}}',
+				),
+			/^speech\.context dgi\.groups\.0\.items\.1: expected object, got null$/,
+		);
+		throwsProtocolError(
+			() => parse("speech.context", '{"phraseOutput":{"format":5}}'),
+			/phraseOutput\.format: expected string, got number/,
+		);
+		throwsProtocolError(
+			() => parse("speech.context", "[]"),
+			/^speech\.context: expected object, got array$/,
+		);
+		throwsProtocolError(
+			() => parse("speech.config", '"conversation"'),
+			/^speech\.config: expected object, got string$/,
+		);
+	});
+
+	test("null counts as absent", () => {
+		const message = parse(
+			"speech.context",
+			'{"phraseDetection":{"language":null,"conversation":null},"phraseOutput":null}',
+		);
+		assert.equal(message.type, "speech.context");
+	});
+
+	for (const { name, property, runs } of messageTargets())
+		test(name, () => fc.assert(property, { numRuns: runs }));
 });

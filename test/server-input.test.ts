@@ -6,13 +6,19 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, describe, test } from "node:test";
+import fc from "fast-check";
 import * as sdk from "microsoft-cognitiveservices-speech-sdk";
 import WebSocket from "ws";
 import { scoreTranscript } from "../src/eval/score.js";
-import { encodeMessage } from "../src/protocol/frame.js";
+import {
+	encodeMessage,
+	encodeTextMessage,
+	MessageHeaders,
+} from "../src/protocol/frame.js";
 import {
 	audioMessage,
 	ContentType,
+	endOfAudioMessage,
 	newRequestId,
 	speechConfigMessage,
 	speechContextMessage,
@@ -21,6 +27,12 @@ import { RECOGNITION_PATHS } from "../src/protocol/paths.js";
 import { waveHeader } from "../src/protocol/wav-header.js";
 import type { SessionLog } from "../src/server/connection.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
+import {
+	messagePath,
+	mutatedBody,
+	SDK_SPEECH_CONFIG,
+	SDK_SPEECH_CONTEXT,
+} from "./helpers/fuzz.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
 
 const SENTENCES = ["please turn on the kitchen light", "open the door"];
@@ -174,18 +186,7 @@ describe("earshot serve under bad input and limits", () => {
 			ws.terminate();
 		});
 
-		await feeding;
-		witness.push.close();
-		const result = await witness.done();
-		assert.deepEqual(
-			result.canceled.map((c) => c.reason),
-			["EndOfStream"],
-		);
-		assert.ok(
-			scoreTranscript(SENTENCES.join(" "), result.phrases.join(" ")).wer <=
-				0.45,
-			result.phrases.join(" "),
-		);
+		await finishesWhole(witness, feeding);
 		await waitFor(() => logs.length === cases.length + 2);
 		assert.equal(await activeSessions(server), 0);
 		const vanished = logs.find((l) => l.closeCode === 1006);
@@ -298,6 +299,134 @@ describe("earshot serve under bad input and limits", () => {
 		);
 	});
 });
+
+/**
+ * A turn as the SDK opens it, with any JSON in any body field, and any client messages (any
+ * path, any JSON, audio of any request id) anywhere in between.
+ */
+const anyMessages = (() => {
+	const id = fc.constantFrom("A".repeat(32), "B".repeat(32), "");
+	const json = (path: fc.Arbitrary<string>, body: fc.Arbitrary<unknown>) =>
+		fc.tuple(path, id, body).map(([p, requestId, b]) =>
+			encodeTextMessage({
+				headers: new MessageHeaders([
+					["Path", p],
+					["X-RequestId", requestId],
+					["Content-Type", "application/json"],
+				]),
+				body: JSON.stringify(b) ?? "",
+			}),
+		);
+	const audio = (payload: fc.Arbitrary<Uint8Array>) =>
+		fc
+			.tuple(id, payload)
+			.map(([requestId, bytes]) =>
+				encodeMessage(
+					bytes.length > 0
+						? audioMessage(requestId || "C".repeat(32), bytes)
+						: endOfAudioMessage(requestId || "C".repeat(32)),
+				),
+			);
+	const any = fc.oneof(
+		json(
+			fc.constant("speech.config"),
+			fc.oneof(
+				mutatedBody(SDK_SPEECH_CONFIG).map((m) => m.body),
+				fc.jsonValue(),
+			),
+		),
+		json(
+			fc.constant("speech.context"),
+			fc.oneof(
+				mutatedBody(SDK_SPEECH_CONTEXT).map((m) => m.body),
+				fc.jsonValue(),
+			),
+		),
+		json(fc.constantFrom("telemetry", "Speech.Context"), fc.jsonValue()),
+		json(messagePath, fc.jsonValue()),
+		audio(fc.constant(waveHeader(FORMAT))),
+		audio(fc.uint8Array({ maxLength: 3200 })),
+	);
+	const requestId = "A".repeat(32);
+	const body = (path: string, value: unknown) =>
+		encodeTextMessage({
+			headers: new MessageHeaders([
+				["Path", path],
+				["X-RequestId", requestId],
+			]),
+			body: JSON.stringify(value),
+		});
+	const turn = fc
+		.tuple(
+			mutatedBody(SDK_SPEECH_CONFIG),
+			mutatedBody(SDK_SPEECH_CONTEXT),
+			fc.uint8Array({ maxLength: 3200 }),
+		)
+		.map(([config, context, bytes]) => [
+			body("speech.config", config.body),
+			body("speech.context", context.body),
+			encodeMessage(
+				audioMessage(requestId, waveHeader(FORMAT), ContentType.Wav),
+			),
+			...(bytes.length > 0
+				? [encodeMessage(audioMessage(requestId, bytes))]
+				: []),
+		]);
+	return fc
+		.tuple(turn, fc.array(fc.tuple(fc.nat(), any), { maxLength: 5 }))
+		.map(([messages, extras]) => {
+			const all: (string | Uint8Array)[] = [...messages];
+			for (const [at, extra] of extras)
+				all.splice(at % (all.length + 1), 0, extra);
+			return all;
+		});
+})();
+
+describe("earshot serve under any client messages", () => {
+	test("any JSON in any field, in any order: a close with 1007 or a working session, never an internal error", async () => {
+		const { server } = await serve();
+		const witness = officialClient(
+			sdk.SpeechConfig.fromHost(new URL(server.url)),
+		);
+		const feeding = witness.feed(pcm);
+		await fc.assert(
+			fc.asyncProperty(anyMessages, async (messages) => {
+				const closed = await rawClient(server.url, async (ws) => {
+					for (const message of messages) ws.send(message);
+					await sleep(100);
+					ws.close(1000);
+				});
+				assert.ok(
+					closed.code === 1000 || closed.code === 1007,
+					`${closed.code} ${closed.reason}`,
+				);
+			}),
+			{ numRuns: 60 },
+		);
+		await finishesWhole(witness, feeding);
+		const internal = await server.metrics.internalErrors.get();
+		assert.deepEqual(internal.values, []);
+		await waitFor(async () => (await activeSessions(server)) === 0);
+	});
+});
+
+/** A witness session beside the bad ones ends its audio and gets its whole transcript. */
+async function finishesWhole(
+	witness: ReturnType<typeof officialClient>,
+	feeding: Promise<void>,
+): Promise<void> {
+	await feeding;
+	witness.push.close();
+	const result = await witness.done();
+	assert.deepEqual(
+		result.canceled.map((c) => c.reason),
+		["EndOfStream"],
+	);
+	assert.ok(
+		scoreTranscript(SENTENCES.join(" "), result.phrases.join(" ")).wer <= 0.45,
+		result.phrases.join(" "),
+	);
+}
 
 async function activeSessions(server: RunningServer): Promise<number> {
 	return metric(server, "earshot_active_sessions");

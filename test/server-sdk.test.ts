@@ -7,9 +7,9 @@ import { after, before, describe, test } from "node:test";
 import * as sdk from "microsoft-cognitiveservices-speech-sdk";
 import { scoreTranscript } from "../src/eval/score.js";
 import { AudioConfig } from "../src/index.js";
-import type { SessionLog } from "../src/server/connection.js";
-import { type RunningServer, startServer } from "../src/server/server.js";
+import { explainDeaths } from "./helpers/death.js";
 import { recognizeAll } from "./helpers/recognize.js";
+import { type ServerProcess, spawnServer } from "./helpers/server-process.js";
 import { noSharedReason, sharedDir } from "./helpers/shared.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
 
@@ -22,10 +22,10 @@ const SENTENCES = [
 const clips = SENTENCES.map((s) => synthesize(s, { voice: "awb" }));
 const sentencesFile = withPauses(clips, 1);
 
-let server: RunningServer;
-const logs: SessionLog[] = [];
+explainDeaths();
+let server: ServerProcess;
 before(async () => {
-	server = await startServer({ port: 0, log: (r) => logs.push(r) });
+	server = await spawnServer();
 });
 after(() => server.close());
 
@@ -288,6 +288,7 @@ describe("the official Speech SDK against earshot serve", () => {
 	});
 
 	test("metrics, health and one log line per session; nothing stays active", async () => {
+		const metric = server.metric;
 		await waitFor(async () => (await metric("earshot_active_sessions")) === 0);
 		assert.ok((await metric("earshot_audio_seconds_total")) > 10);
 		assert.ok(
@@ -296,6 +297,7 @@ describe("the official Speech SDK against earshot serve", () => {
 		assert.ok((await metric("earshot_real_time_factor")) > 0);
 		const health = await fetch(`${server.url.replace("ws:", "http:")}/healthz`);
 		assert.deepEqual(await health.json(), { status: "ok", activeSessions: 0 });
+		const logs = server.logs();
 		assert.ok(logs.length >= 20);
 		const first = logs[0];
 		assert.equal(first.mode, "conversation");
@@ -305,12 +307,6 @@ describe("the official Speech SDK against earshot serve", () => {
 		assert.ok(logs.some((l) => l.mode === "interactive"));
 	});
 });
-
-async function metric(name: string): Promise<number> {
-	const text = await server.metrics.registry.metrics();
-	const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-	return Number(line?.split(" ")[1]);
-}
 
 function durationOf(file: string): number {
 	return (readFileSync(file).length - 44) / 32000;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { Worker } from "node:worker_threads";
 import sherpa from "sherpa-onnx-node";
 import { createResampler } from "../src/audio/resample.js";
 import type {
@@ -115,6 +116,46 @@ describe("streaming engine (generated NeMo CTC)", () => {
 		);
 	});
 	after(() => engine.close());
+
+	test("a killed decoding worker fails only its streams; the next stream gets a fresh worker", async () => {
+		const model = writeStreamingNemoCtcModel();
+		const own = await createSherpaEngine(
+			{
+				kind: "streaming-nemo-ctc",
+				dir: model.dir,
+				files: { model: "model.onnx", tokens: "tokens.txt" },
+			},
+			{ numThreads: 1 },
+		);
+		const doomed = [
+			await own.openStream({ segmentationSilenceMs: 500 }),
+			await own.openStream({ segmentationSilenceMs: 500 }),
+		];
+		await doomed[0].write(tones.subarray(0, 1600));
+		// The fault: the engine's private worker thread is terminated, as a crash would end it.
+		await (own as unknown as { worker: Worker }).worker.terminate();
+		for (const stream of doomed) {
+			await assert.rejects(
+				stream.write(tones.subarray(0, 1600)),
+				/sherpa decoding worker exited/,
+			);
+			await assert.rejects(stream.close(), /sherpa decoding worker exited/);
+		}
+		// The other engine's worker never noticed; this one recovers for the next stream.
+		const [fresh, beside] = await Promise.all([
+			run(own, tones, 1600),
+			run(engine, tones, 1600),
+		]);
+		assert.deepEqual(
+			fresh.ended.map((s) => s.result?.text),
+			["lo", "hi"],
+		);
+		assert.deepEqual(
+			beside.ended.map((s) => s.result?.text),
+			["lo", "hi"],
+		);
+		await own.close();
+	});
 
 	test("partials stream, endpoints end segments on the absolute clock", async () => {
 		assert.equal(engine.sampleRate, RATE);

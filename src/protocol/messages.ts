@@ -16,6 +16,11 @@ import { randomUUID } from "node:crypto";
 import type { Phrase } from "../recognition/events.js";
 import { phraseJson, type TextOptions } from "../recognition/text.js";
 import {
+	checkBody,
+	speechConfigSchema,
+	speechContextSchema,
+} from "./client-bodies.js";
+import {
 	type BinaryMessage,
 	type Message,
 	MessageHeaders,
@@ -505,7 +510,11 @@ export function parseClientMessage(message: Message): ClientMessage {
 		return {
 			type: "speech.config",
 			...(requestId ? { requestId } : {}),
-			body: jsonObjectBody(message) as SpeechConfigBody,
+			body: checkBody<SpeechConfigBody>(
+				speechConfigSchema,
+				MessagePath.SpeechConfig,
+				jsonBody(message),
+			),
 		};
 	}
 	const requestId = requireRequestId(message);
@@ -514,7 +523,11 @@ export function parseClientMessage(message: Message): ClientMessage {
 			return {
 				type: "speech.context",
 				requestId,
-				body: jsonObjectBody(message) as SpeechContextBody,
+				body: checkBody<SpeechContextBody>(
+					speechContextSchema,
+					MessagePath.SpeechContext,
+					jsonBody(message),
+				),
 			};
 		case MessagePath.Telemetry:
 			return { type: "telemetry", requestId, body: jsonBody(message) };

@@ -37,6 +37,8 @@ export type SessionEvent =
 			reason: EndReason;
 			errorCode?: SessionErrorCode;
 			errorDetails?: string;
+			/** What went wrong, with its stack, for logs. */
+			error?: unknown;
 			offset: number;
 	  }
 	| { type: "sessionStopped"; sessionId: string };

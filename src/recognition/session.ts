@@ -46,6 +46,7 @@ export class RecognitionSession {
 	private heardSpeech = false;
 	private initialSilenceReported = false;
 	private source: AudioSource | undefined;
+	private finished = false;
 	private resolveDone!: () => void;
 
 	constructor(
@@ -74,11 +75,21 @@ export class RecognitionSession {
 			});
 		} catch (error) {
 			this.emit({ type: "sessionStarted", sessionId: this.id });
-			this.finish("Error", "RuntimeError", messageOf(error));
+			this.finish({ reason: "Error", code: "RuntimeError", error });
 			return;
 		}
 		this.emit({ type: "sessionStarted", sessionId: this.id });
-		void this.run(stream);
+		// Whatever fails (the engine, the source, a listener), the session ends, canceled.
+		this.run(stream)
+			.catch((error) => {
+				stream.close().catch(() => {});
+				this.finish({ reason: "Error", code: "RuntimeError", error });
+			})
+			.catch((error) =>
+				process.emitWarning(
+					`earshot: a session's listener threw while it ended: ${messageOf(error)}`,
+				),
+			);
 	}
 
 	/**
@@ -96,13 +107,7 @@ export class RecognitionSession {
 	private async run(stream: EngineStream): Promise<void> {
 		const rate = this.engine.sampleRate;
 		const chunk = Math.round((rate * (this.options.chunkMs ?? 100)) / 1000);
-		let ending:
-			| {
-					reason: "EndOfStream" | "Error";
-					code?: SessionErrorCode;
-					details?: string;
-			  }
-			| undefined;
+		let ending: Ending | undefined;
 		try {
 			const source = await this.openSource();
 			this.source = source;
@@ -120,26 +125,18 @@ export class RecognitionSession {
 			}
 		} catch (error) {
 			this.source?.close();
-			ending = {
-				reason: "Error",
-				code: "RuntimeError",
-				details: messageOf(error),
-			};
+			ending = { reason: "Error", code: "RuntimeError", error };
 		}
 		// What was heard before a stop, the end, or a failing source is still recognized.
 		try {
 			const last = await stream.finalize();
 			if (last) this.endPhrase(last);
 		} catch (error) {
-			ending ??= {
-				reason: "Error",
-				code: "RuntimeError",
-				details: messageOf(error),
-			};
+			ending ??= { reason: "Error", code: "RuntimeError", error };
 		}
 		if (!ending && !this.stopRequested) ending = { reason: "EndOfStream" };
 		await stream.close().catch(() => {});
-		this.finish(ending?.reason, ending?.code, ending?.details);
+		this.finish(ending);
 	}
 
 	private async write(
@@ -241,21 +238,24 @@ export class RecognitionSession {
 		};
 	}
 
-	private finish(
-		reason?: "EndOfStream" | "Error",
-		errorCode?: SessionErrorCode,
-		errorDetails?: string,
-	): void {
-		if (reason)
-			this.emit({
-				type: "canceled",
-				reason,
-				errorCode,
-				errorDetails,
-				offset: this.ticks(this.samples),
-			});
-		this.emit({ type: "sessionStopped", sessionId: this.id });
-		this.resolveDone();
+	private finish(ending?: Ending): void {
+		if (this.finished) return;
+		this.finished = true;
+		try {
+			if (ending)
+				this.emit({
+					type: "canceled",
+					reason: ending.reason,
+					errorCode: ending.code,
+					...(ending.error !== undefined
+						? { errorDetails: messageOf(ending.error), error: ending.error }
+						: {}),
+					offset: this.ticks(this.samples),
+				});
+			this.emit({ type: "sessionStopped", sessionId: this.id });
+		} finally {
+			this.resolveDone();
+		}
 	}
 
 	private ticks(samples: number): number {
@@ -265,6 +265,13 @@ export class RecognitionSession {
 	private msToSamples(ms: number): number {
 		return (ms * this.engine.sampleRate) / 1000;
 	}
+}
+
+/** How a session ends, when not by a stop. */
+interface Ending {
+	reason: "EndOfStream" | "Error";
+	code?: SessionErrorCode;
+	error?: unknown;
 }
 
 function messageOf(error: unknown): string {

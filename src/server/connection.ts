@@ -46,7 +46,8 @@ export interface SessionLog {
 /**
  * One client's WebSocket session: speech.config, then turns of speech.context + audio. Anything
  * malformed closes this connection alone, with 1007, which the SDK reports as
- * BadRequestParameters; a server-side failure or limit closes with 4000 (ConnectionFailure).
+ * BadRequestParameters; a server-side failure, unexpected error or limit closes with 4000
+ * (ConnectionFailure).
  * Other codes would make the SDK reconnect and replay its audio.
  */
 export class Connection {
@@ -77,23 +78,26 @@ export class Connection {
 		this.id = request.connectionId ?? randomUUID().replaceAll("-", "");
 		this.timer = setTimeout(
 			() =>
-				void this.shutdown(
+				this.shutdown(
 					`session time limit of ${limits.maxSessionSeconds} s reached`,
-				),
+				).catch((error) => this.unexpected(error, "turn")),
 			limits.maxSessionSeconds * 1000,
 		);
 		this.done = new Promise((resolve) => {
 			ws.once("close", (code, reason) => {
 				clearTimeout(this.timer);
-				void this.release().then(() => resolve(this.log(code, `${reason}`)));
+				void this.release()
+					.catch((error) => this.unexpected(error, "turn"))
+					.then(() => resolve(this.log(code, `${reason}`)));
 			});
 		});
 		ws.on("message", (data, isBinary) => {
 			try {
 				this.onMessage(data as Buffer | Buffer[], isBinary);
 			} catch (error) {
-				if (!(error instanceof ProtocolError)) throw error;
-				this.fail(CloseCode.InvalidPayload, error.message);
+				if (error instanceof ProtocolError)
+					this.fail(CloseCode.InvalidPayload, error.message);
+				else this.unexpected(error, "message");
 			}
 		});
 		ws.on("error", () => {});
@@ -167,8 +171,11 @@ export class Connection {
 				throw new ProtocolError(
 					`audio for request ${requestId} while ${turn.requestId} is open`,
 				);
-			if (payload.length === 0) turn.end();
-			else turn.write(payload);
+			if (payload.length === 0) {
+				// Audio after the end is late, not new: the source is closed to it.
+				this.ended.add(requestId);
+				turn.end();
+			} else turn.write(payload);
 			return;
 		}
 		if (payload.length === 0) return;
@@ -197,15 +204,36 @@ export class Connection {
 		);
 		this.turn = turn;
 		this.turns++;
-		void turn.start();
+		turn.start().catch((error) => this.unexpected(error, "turn"));
 		turn.write(payload.subarray(header.dataOffset));
-		void turn.done.then((outcome) => {
-			this.ended.add(requestId);
-			this.phrases += turn.phrases;
-			this.audioSeconds += turn.audioSeconds;
-			this.turn = undefined;
-			if (!outcome.ok) this.fail(outcome.closeCode, outcome.reason);
-		});
+		turn.done
+			.then((outcome) => {
+				this.ended.add(requestId);
+				this.phrases += turn.phrases;
+				this.audioSeconds += turn.audioSeconds;
+				this.turn = undefined;
+				if (outcome.ok) return;
+				if (outcome.error)
+					this.unexpected(outcome.error, outcome.stage ?? "engine");
+				else this.fail(outcome.closeCode, outcome.reason);
+			})
+			.catch((error) => this.unexpected(error, "turn"));
+	}
+
+	/**
+	 * A bug or an engine failure: this session alone closes, with 4000 (the SDK's
+	 * ConnectionFailure) and a one-line reason; the stack goes to stderr and the count to /metrics.
+	 */
+	private unexpected(error: unknown, stage: "message" | "turn" | "engine") {
+		this.metrics.internalErrors.inc({ stage });
+		const message = error instanceof Error ? error.message : String(error);
+		process.stderr.write(
+			`earshot: session ${this.id} closed by an unexpected error (${stage}): ${error instanceof Error ? error.stack : message}\n`,
+		);
+		this.fail(
+			CloseCode.ServiceError,
+			`internal error: ${message.split("\n")[0]}`,
+		);
 	}
 
 	private send(message: TextMessage): void {
@@ -215,7 +243,7 @@ export class Connection {
 
 	private fail(code: number, reason: string): void {
 		this.closing = true;
-		void this.turn?.stop();
+		this.turn?.stop().catch(() => {});
 		this.close(code, reason);
 	}
 

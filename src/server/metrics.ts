@@ -30,6 +30,12 @@ export class ServerMetrics {
 		help: "speech.phrase messages sent",
 		registers: [this.registry],
 	});
+	readonly internalErrors = new Counter({
+		name: "earshot_internal_errors_total",
+		help: "Unexpected errors, each of which closed only its own session with 4000, by where it arose",
+		labelNames: ["stage"] as const,
+		registers: [this.registry],
+	});
 	readonly finalizationLatency = new Histogram({
 		name: "earshot_finalization_latency_seconds",
 		help: "From the arrival of the audio that ends a phrase (its end plus the segmentation silence) to its speech.phrase",

@@ -1,4 +1,5 @@
 import type { WavHeader } from "../audio/pcm.js";
+import { AudioFormatError } from "../audio/source.js";
 import { createStreamSource } from "../audio/stream.js";
 import type { Engine } from "../engines/engine.js";
 import type { TextMessage } from "../protocol/frame.js";
@@ -23,7 +24,15 @@ import type { TurnSettings } from "./settings.js";
 /** How a turn ended: normally (turn.end sent) or with an error that closes the connection. */
 export type TurnOutcome =
 	| { ok: true }
-	| { ok: false; closeCode: number; reason: string };
+	| {
+			ok: false;
+			closeCode: number;
+			reason: string;
+			/** Set when the failure was unexpected (not the client's audio): a bug or an engine fault. */
+			error?: unknown;
+			/** Where the unexpected error arose: the engine's session, or the turn answering it. */
+			stage?: "engine" | "turn";
+	  };
 
 /**
  * One turn of the protocol: the client's audio, from its RIFF header to its empty message, fed
@@ -111,23 +120,45 @@ export class Turn {
 		return this.done;
 	}
 
+	/** Never throws: a failure to answer ends the turn as unexpected, and sessionStopped still ends it. */
 	private onEvent(event: SessionEvent): void {
+		try {
+			this.answer(event);
+		} catch (error) {
+			this.error ??= {
+				ok: false,
+				closeCode: CloseCode.ServiceError,
+				reason: error instanceof Error ? error.message : String(error),
+				error,
+				stage: "turn",
+			};
+			this.session.stop().catch(() => {});
+		}
+		if (event.type === "sessionStopped")
+			this.resolveDone(this.error ?? { ok: true });
+	}
+
+	private answer(event: SessionEvent): void {
 		// An interactive turn answers with one phrase; what the engine hears after it is dropped.
 		if (this.answered && event.type !== "sessionStopped") return;
 		if (event.type === "recognized") this.recognized(event.phrase);
 		else if (event.type === "canceled") {
-			if (event.reason === "Error")
-				this.error = {
-					ok: false,
-					closeCode:
-						event.errorCode === "BadRequestParameters"
-							? CloseCode.InvalidPayload
-							: CloseCode.ServiceError,
-					reason: event.errorDetails ?? "recognition failed",
-				};
+			if (event.reason === "Error") {
+				const reason = event.errorDetails ?? "recognition failed";
+				this.error =
+					event.errorCode === "BadRequestParameters" ||
+					event.error instanceof AudioFormatError
+						? { ok: false, closeCode: CloseCode.InvalidPayload, reason }
+						: {
+								ok: false,
+								closeCode: CloseCode.ServiceError,
+								reason,
+								error: event.error ?? new Error(reason),
+								stage: "engine",
+							};
+			}
 		} else if (event.type === "sessionStopped") {
 			if (!this.error) this.endTurn();
-			this.resolveDone(this.error ?? { ok: true });
 		} else if (this.sends(event.type)) this.send(this.message(event));
 	}
 

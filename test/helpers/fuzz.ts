@@ -19,6 +19,12 @@ import {
 	MessageHeaders,
 	ProtocolError,
 } from "../../src/protocol/frame.js";
+import { parseClientMessage } from "../../src/protocol/messages.js";
+import {
+	parseSessionRequest,
+	RECOGNITION_PATHS,
+} from "../../src/protocol/paths.js";
+import { turnSettings } from "../../src/server/settings.js";
 import { scratchPath, sox } from "../audio-fixtures.js";
 
 /** A property and how many runs CI gives it; `npm run fuzz` multiplies the runs. */
@@ -342,6 +348,219 @@ export function frameTargets(): FuzzTarget[] {
 				},
 			),
 			runs: 50,
+		},
+	];
+}
+
+/** speech.config as the official JavaScript SDK sends it (the C++ core of Python/Java: alike). */
+export const SDK_SPEECH_CONFIG = {
+	context: {
+		system: {
+			name: "SpeechSDK",
+			version: "1.52.0",
+			build: "JavaScript",
+			lang: "JavaScript",
+		},
+		os: { platform: "Node", name: "Linux", version: "6.1.0" },
+		audio: {
+			source: {
+				bitspersample: 16,
+				channelcount: 1,
+				connectivity: "Unknown",
+				manufacturer: "Speech SDK",
+				model: "File",
+				samplerate: 16000,
+				type: "File",
+			},
+		},
+	},
+	recognition: "conversation",
+};
+
+/** speech.context with every setting the server reads, and some it does not. */
+export const SDK_SPEECH_CONTEXT = {
+	phraseDetection: {
+		mode: "Conversation",
+		language: "en-US",
+		initialSilenceTimeout: 5000,
+		conversation: {
+			segmentation: {
+				mode: "Custom",
+				segmentationSilenceTimeoutMs: 500,
+				segmentationForcedTimeoutMs: 30000,
+			},
+		},
+		interactive: { segmentation: { segmentationSilenceTimeoutMs: 600 } },
+		dictation: { segmentation: { segmentationSilenceTimeoutMs: 700 } },
+		enrichment: { profanity: "Masked" },
+	},
+	phraseOutput: {
+		format: "Detailed",
+		detailed: { options: ["WordTimings", "SNR"] },
+		interimResults: { resultType: "Auto" },
+	},
+	dgi: {
+		groups: [{ type: "Generic", items: [{ text: "earshot" }, { text: 7 }] }],
+	},
+	synthesis: { language: "en-US" },
+};
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Every path in `value`: object keys and array indices, containers included. */
+function pathsOf(value: Json, prefix: string[] = []): string[][] {
+	if (value === null || typeof value !== "object") return [prefix];
+	const keys = Array.isArray(value)
+		? value.map((_, i) => String(i))
+		: Object.keys(value);
+	return [
+		prefix,
+		...keys.flatMap((k) =>
+			pathsOf((value as Record<string, Json>)[k], [...prefix, k]),
+		),
+	];
+}
+
+/** Any JSON value, also a missing one and huge ones. */
+const anyField = fc.oneof(
+	{ weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+	fc.constant(undefined),
+	fc.constant(null),
+	fc.constant("x".repeat(200_000)),
+	fc.constant(Array.from({ length: 20_000 }, (_, i) => ({ text: String(i) }))),
+	fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER, -0, 0.5),
+);
+
+/** `base` with fields deleted or replaced by any JSON value; gives the body and the changed paths. */
+export function mutatedBody(base: Json) {
+	const paths = pathsOf(base).filter((p) => p.length > 0);
+	return fc
+		.array(
+			fc.tuple(fc.nat(), anyField, fc.option(fc.string({ maxLength: 12 }))),
+			{
+				minLength: 1,
+				maxLength: 4,
+			},
+		)
+		.map((changes) => {
+			const body = structuredClone(base) as Record<string, Json>;
+			const changed: string[] = [];
+			for (const [at, value, extraKey] of changes) {
+				const path = [...(paths[at % paths.length] as string[])];
+				if (extraKey !== null) path.push(extraKey);
+				if (!setPath(body, path, value as Json | undefined)) continue;
+				changed.push(path.join("."));
+			}
+			return { body, changed };
+		});
+}
+
+/** Sets (or deletes, for undefined) the value at `path`; false when a parent is no longer an object. */
+function setPath(
+	root: Record<string, Json>,
+	path: string[],
+	value: Json | undefined,
+): boolean {
+	let node: Json = root;
+	for (const key of path.slice(0, -1)) {
+		if (node === null || typeof node !== "object") return false;
+		node = (node as Record<string, Json>)[key];
+	}
+	if (node === null || typeof node !== "object") return false;
+	const key = path.at(-1) as string;
+	if (value === undefined) delete (node as Record<string, Json>)[key];
+	else (node as Record<string, Json>)[key] = value;
+	return true;
+}
+
+const REQUEST_ID = "0123456789ABCDEF0123456789ABCDEF";
+
+/** A client's JSON message as the server receives it, parsed. */
+function parseJsonMessage(path: string, body: unknown) {
+	const text = encodeTextMessage({
+		headers: new MessageHeaders([
+			["Path", path],
+			["X-RequestId", REQUEST_ID],
+			["Content-Type", "application/json"],
+		]),
+		body: JSON.stringify(body) ?? "",
+	});
+	return parseClientMessage(decodeTextMessage(text));
+}
+
+/** A refusal must name one of the fields that were changed, or a parent of one. */
+function namesChangedField(
+	error: ProtocolError,
+	path: string,
+	changed: string[],
+): void {
+	const match = error.message.match(
+		new RegExp(`^${path.replace(".", "\\.")}(?: (\\S+))?: expected`),
+	);
+	if (!match)
+		throw new Error(
+			`the refusal does not name a field: ${error.message.slice(0, 200)}`,
+		);
+	const field = match[1] ?? "";
+	if (
+		!changed.some(
+			(c) =>
+				c === field || c.startsWith(`${field}.`) || field.startsWith(`${c}.`),
+		)
+	)
+		throw new Error(`refused ${field}, but ${changed.join(", ")} changed`);
+}
+
+export function messageTargets(): FuzzTarget[] {
+	const modes = ["conversation", "interactive", "dictation"] as const;
+	return [
+		{
+			name: "speech.context: any JSON in any field is accepted and read, or refused with a ProtocolError naming that field",
+			property: fc.property(
+				mutatedBody(SDK_SPEECH_CONTEXT),
+				({ body, changed }) => {
+					let message: ReturnType<typeof parseClientMessage>;
+					try {
+						message = parseJsonMessage("speech.context", body);
+					} catch (error) {
+						if (!(error instanceof ProtocolError)) throw error;
+						return namesChangedField(error, "speech.context", changed);
+					}
+					if (message.type !== "speech.context") throw new Error(message.type);
+					for (const mode of modes)
+						refusesCleanly(
+							() =>
+								turnSettings(
+									parseSessionRequest(
+										`${RECOGNITION_PATHS[mode]}?language=en-US`,
+									),
+									message.body,
+								),
+							ProtocolError,
+						);
+				},
+			),
+			runs: 2000,
+		},
+		{
+			name: "speech.config: any JSON in any field is accepted; only a body that is not an object is refused",
+			property: fc.property(
+				fc.oneof(
+					mutatedBody(SDK_SPEECH_CONFIG),
+					fc.jsonValue().map((body) => ({ body, changed: [""] })),
+				),
+				({ body }) => {
+					const isObject =
+						typeof body === "object" && body !== null && !Array.isArray(body);
+					try {
+						parseJsonMessage("speech.config", body);
+						if (!isObject) throw new Error(`accepted ${JSON.stringify(body)}`);
+					} catch (error) {
+						if (!(error instanceof ProtocolError) || isObject) throw error;
+					}
+				},
+			),
+			runs: 1000,
 		},
 	];
 }

@@ -120,13 +120,18 @@ class PocketSphinxEngine implements Engine {
 		if (this.closed) throw new Error("the engine is closed");
 		const postSpeechFrames = Math.round(options.segmentationSilenceMs / 10);
 		const decoder = await this.acquire(postSpeechFrames);
-		// Live CMN adapts to each utterance; a reused decoder starts from the model's initial
-		// means again, so a session's result does not depend on the sessions before it.
-		this.native.cmn_live_set(this.cmnOf(decoder.handle), decoder.initialCmn);
-		this.native.ps_start_stream(decoder.handle);
-		this.native.ps_start_utt(decoder.handle);
-		return new PocketSphinxStream(this.native, decoder.handle, () =>
-			this.release(postSpeechFrames, decoder),
+		try {
+			// Live CMN adapts to each utterance; a reused decoder starts from the model's initial
+			// means again, so a session's result does not depend on the sessions before it.
+			this.native.cmn_live_set(this.cmnOf(decoder.handle), decoder.initialCmn);
+			checked(this.native.ps_start_stream(decoder.handle), "ps_start_stream");
+			checked(this.native.ps_start_utt(decoder.handle), "ps_start_utt");
+		} catch (error) {
+			this.release(postSpeechFrames, decoder, false);
+			throw error;
+		}
+		return new PocketSphinxStream(this.native, decoder.handle, (sound) =>
+			this.release(postSpeechFrames, decoder, sound),
 		);
 	}
 
@@ -181,8 +186,6 @@ class PocketSphinxEngine implements Engine {
 			this.model.dictionary,
 			"-vad_postspeech",
 			String(postSpeechFrames),
-			"-logfn",
-			"/dev/null",
 			...passesArgs(this.passes),
 		];
 		const config = this.native.cmd_ln_parse_r(
@@ -207,22 +210,27 @@ class PocketSphinxEngine implements Engine {
 		return this.native.cmnOf(this.native.ps_get_feat(decoder));
 	}
 
-	private release(postSpeechFrames: number, decoder: Decoder): void {
+	/** A decoder whose stream failed is in an unknown state: it is freed, never reused. */
+	private release(
+		postSpeechFrames: number,
+		decoder: Decoder,
+		sound: boolean,
+	): void {
 		// Handed straight to the oldest waiting stream, so a newcomer cannot take it first.
 		const next = this.waiting.shift();
-		if (next && next.postSpeechFrames === postSpeechFrames) {
+		if (next && sound && next.postSpeechFrames === postSpeechFrames) {
 			next.give(decoder);
 			return;
 		}
 		if (next) {
-			// Another silence setting: this one is freed and the waiter loads its own.
+			// Unsound, or another silence setting: this one is freed and the waiter loads its own.
 			this.native.ps_free(decoder.handle);
 			this.loaded--;
 			next.give(undefined);
 			return;
 		}
 		const list = this.idle.get(postSpeechFrames) ?? [];
-		if (this.closed || list.length >= MAX_IDLE_DECODERS) {
+		if (!sound || this.closed || list.length >= MAX_IDLE_DECODERS) {
 			this.native.ps_free(decoder.handle);
 			this.loaded--;
 			return;
@@ -250,6 +258,8 @@ class PocketSphinxStream implements EngineStream {
 	private inSpeech = false;
 	private speechStartSample = 0;
 	private closed = false;
+	/** False once a native call failed: the decoder is then not returned to the pool. */
+	private sound = true;
 	/** Audio for the decoder; its first `held` samples wait for a whole BLOCK. */
 	private pcm = new Int16Array(0);
 	private held = 0;
@@ -259,10 +269,51 @@ class PocketSphinxStream implements EngineStream {
 	constructor(
 		private readonly native: PocketSphinxNative,
 		private readonly decoder: unknown,
-		private readonly release: () => void,
+		private readonly release: (sound: boolean) => void,
 	) {}
 
-	async write(samples: Float32Array): Promise<StreamUpdate> {
+	write(samples: Float32Array): Promise<StreamUpdate> {
+		return this.guard(() => this.decode(samples));
+	}
+
+	async finalize(): Promise<EndedSegment | null> {
+		if (this.closed) return null;
+		return this.guard(async () => {
+			if (this.held > 0) {
+				await this.process(0, this.held);
+				this.held = 0;
+			}
+			return this.inSpeech ? this.endSegment() : null;
+		});
+	}
+
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		try {
+			checked(
+				await callAsync(this.native.ps_end_utt, this.decoder),
+				"ps_end_utt",
+			);
+		} catch (error) {
+			this.sound = false;
+			throw error;
+		} finally {
+			this.release(this.sound);
+		}
+	}
+
+	/** Runs a decoding step; any failure marks the decoder unsound. */
+	private async guard<T>(step: () => Promise<T>): Promise<T> {
+		try {
+			return await step();
+		} catch (error) {
+			this.sound = false;
+			throw error;
+		}
+	}
+
+	private async decode(samples: Float32Array): Promise<StreamUpdate> {
 		if (this.closed) throw new Error("the stream is closed");
 		const before = this.samplesWritten;
 		const total = this.held + samples.length;
@@ -296,33 +347,19 @@ class PocketSphinxStream implements EngineStream {
 		return update;
 	}
 
-	async finalize(): Promise<EndedSegment | null> {
-		if (this.closed) return null;
-		if (this.held > 0) {
-			await this.process(0, this.held);
-			this.held = 0;
-		}
-		if (!this.inSpeech) return null;
-		return this.endSegment();
-	}
-
-	async close(): Promise<void> {
-		if (this.closed) return;
-		this.closed = true;
-		await callAsync(this.native.ps_end_utt, this.decoder);
-		this.release();
-	}
-
 	/** Decodes `length` samples of `pcm` from `at`. */
 	private async process(at: number, length: number): Promise<void> {
 		// The native call reads this memory on another thread: the stream keeps it alive.
-		await callAsync(
-			this.native.ps_process_raw,
-			this.decoder,
-			this.pcm.subarray(at, at + length),
-			length,
-			0,
-			0,
+		checked(
+			await callAsync(
+				this.native.ps_process_raw,
+				this.decoder,
+				this.pcm.subarray(at, at + length),
+				length,
+				0,
+				0,
+			),
+			"ps_process_raw",
 		);
 		this.samplesWritten += length;
 	}
@@ -330,13 +367,16 @@ class PocketSphinxStream implements EngineStream {
 	/** Ends the utterance, reads its words, and opens the next one. */
 	private async endSegment(): Promise<EndedSegment> {
 		this.inSpeech = false;
-		await callAsync(this.native.ps_end_utt, this.decoder);
+		checked(
+			await callAsync(this.native.ps_end_utt, this.decoder),
+			"ps_end_utt",
+		);
 		// Off the event loop: with bestpath, this is the search over the phrase's lattice; the
 		// word segmentation below reuses it.
 		const text =
 			(await callAsync(this.native.ps_get_hyp, this.decoder, this.score)) ?? "";
 		const words = this.readWords();
-		this.native.ps_start_utt(this.decoder);
+		checked(this.native.ps_start_utt(this.decoder), "ps_start_utt");
 		const startSample = words[0]?.startSample ?? this.speechStartSample;
 		const endSample = words.at(-1)?.endSample ?? this.samplesWritten;
 		const result: Hypothesis | null = text
@@ -381,6 +421,12 @@ class PocketSphinxStream implements EngineStream {
 		}
 		return words;
 	}
+}
+
+/** PocketSphinx calls return a negative number on failure. */
+function checked(result: number, call: string): number {
+	if (result < 0) throw new Error(`PocketSphinx ${call} failed (${result})`);
+	return result;
 }
 
 /** Inverse of the decoders' `int16 / 32768`, so 16-bit input reaches the engine bit-exact. */

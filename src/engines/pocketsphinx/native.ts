@@ -42,6 +42,8 @@ export interface PocketSphinxNative {
 	ps_get_feat(decoder: unknown): unknown;
 	cmn_live_get(cmn: unknown, vec: Float32Array): void;
 	cmn_live_set(cmn: unknown, vec: Float32Array): void;
+	/** NULL turns sphinxbase's (process-wide) log off. */
+	err_set_logfp(stream: null): void;
 	/** The `cmn_struct` member of sphinxbase's `feat_t`. */
 	cmnOf(feat: unknown): unknown;
 }
@@ -125,8 +127,13 @@ export function loadPocketSphinx(): PocketSphinxNative {
 		ps_get_feat: ps.func("void *ps_get_feat(void *ps)"),
 		cmn_live_get: sb.func("void cmn_live_get(void *cmn, _Out_ float *vec)"),
 		cmn_live_set: sb.func("void cmn_live_set(void *cmn, const float *vec)"),
+		err_set_logfp: sb.func("void err_set_logfp(void *stream)"),
 		cmnOf: (feat: unknown) =>
 			(koffi.decode(feat, featHead) as { cmn_struct: unknown }).cmn_struct,
 	} as unknown as PocketSphinxNative;
+	// Once, before any decoder exists. The log is one global FILE in sphinxbase: `-logfn` made
+	// every ps_init open a new one and fclose the old while decoders on other threads still
+	// wrote to it, which crashed the process now and then (a use after free).
+	loaded.err_set_logfp(null);
 	return loaded;
 }

@@ -45,7 +45,8 @@ class WorkerChannel {
 		number,
 		{ resolve: (v: unknown) => void; reject: (e: Error) => void }
 	>();
-	private failure: Error | undefined;
+	/** Set once the worker crashed or exited: every request then fails with it. */
+	failure: Error | undefined;
 
 	/** The worker keeps the process alive only while a request waits on it. */
 	constructor(private readonly worker: Worker) {
@@ -146,32 +147,48 @@ class SherpaStream implements EngineStream {
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
-		await this.channel.request({ op: "close", stream: this.id });
-		this.onClose();
+		try {
+			await this.channel.request({ op: "close", stream: this.id });
+		} finally {
+			this.onClose();
+		}
 	}
 }
 
+/**
+ * A worker that crashes or exits fails the streams it holds, and only those (their requests
+ * reject); the next stream opened starts a fresh worker. Should that one fail to load, the
+ * stream is refused with the reason.
+ */
 class SherpaEngine implements Engine {
 	readonly sampleRate = SHERPA_SAMPLE_RATE;
 	private nextStream = 0;
 	private readonly open = new Set<number>();
+	private worker: Worker;
+	private channel: WorkerChannel;
+	private restarting: Promise<void> | undefined;
 
 	constructor(
 		readonly name: string,
-		private readonly worker: Worker,
-		private readonly channel: WorkerChannel,
-	) {}
+		private readonly setup: WorkerSetup,
+		worker: Worker,
+	) {
+		this.worker = worker;
+		this.channel = new WorkerChannel(worker);
+	}
 
 	async openStream(options: StreamOptions): Promise<EngineStream> {
+		if (this.channel.failure) await this.restart();
+		const channel = this.channel;
 		const id = this.nextStream++;
-		await this.channel.request({
+		await channel.request({
 			op: "open",
 			stream: id,
 			segmentationSilenceMs: options.segmentationSilenceMs,
 			phrases: options.phrases ?? [],
 		});
 		this.open.add(id);
-		return new SherpaStream(this.channel, id, () => this.open.delete(id));
+		return new SherpaStream(channel, id, () => this.open.delete(id));
 	}
 
 	async close(): Promise<void> {
@@ -181,6 +198,28 @@ class SherpaEngine implements Engine {
 			);
 		await this.worker.terminate();
 	}
+
+	private restart(): Promise<void> {
+		this.restarting ??= (async () => {
+			const worker = await loadWorker(this.setup);
+			this.worker = worker;
+			this.channel = new WorkerChannel(worker);
+		})().finally(() => {
+			this.restarting = undefined;
+		});
+		return this.restarting;
+	}
+}
+
+async function loadWorker(setup: WorkerSetup): Promise<Worker> {
+	const worker = startWorker(setup);
+	try {
+		await waitReady(worker);
+	} catch (error) {
+		await worker.terminate();
+		throw error;
+	}
+	return worker;
 }
 
 /**
@@ -218,17 +257,10 @@ export async function createSherpaEngine(
 				config.recognizer.decodingMethod === "modified_beam_search",
 		};
 	}
-	const worker = startWorker(setup);
-	try {
-		await waitReady(worker);
-	} catch (error) {
-		await worker.terminate();
-		throw error;
-	}
 	return new SherpaEngine(
 		`sherpa-onnx:${descriptor.kind}:${basename(descriptor.dir)}`,
-		worker,
-		new WorkerChannel(worker),
+		setup,
+		await loadWorker(setup),
 	);
 }
 
