@@ -168,7 +168,7 @@ describe("earshot recognize", () => {
 		[
 			"unknown PocketSphinx passes",
 			["recognize", "-f", "", "--passes", "fwdflat"],
-			/^error: option '--passes <list>' argument 'fwdflat' is invalid/,
+			/^earshot: option '--passes <list>' argument 'fwdflat' is invalid/,
 		],
 		[
 			"unknown passes in EARSHOT_PASSES",
@@ -180,7 +180,7 @@ describe("earshot recognize", () => {
 		[
 			"no decoders",
 			["serve", "--max-decoders", "0"],
-			/^error: option '--max-decoders <n>' argument '0' is invalid/,
+			/^earshot: option '--max-decoders <n>' argument '0' is invalid/,
 		],
 		[
 			"stdin that is not audio",

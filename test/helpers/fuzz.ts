@@ -455,7 +455,7 @@ export function mutatedBody(base: Json) {
 		});
 }
 
-/** Sets (or deletes, for undefined) the value at `path`; false when a parent is no longer an object. */
+/** Sets (or deletes, for undefined) the value at `path`; false when a parent is no longer an object or the index is past an array's end. */
 function setPath(
 	root: Record<string, Json>,
 	path: string[],
@@ -468,6 +468,8 @@ function setPath(
 	}
 	if (node === null || typeof node !== "object") return false;
 	const key = path.at(-1) as string;
+	// An index past the end would leave holes, which JSON turns into unchanged-looking nulls.
+	if (Array.isArray(node) && Number(key) > node.length) return false;
 	if (value === undefined) delete (node as Record<string, Json>)[key];
 	else (node as Record<string, Json>)[key] = value;
 	return true;
