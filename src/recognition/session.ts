@@ -37,6 +37,7 @@ export class RecognitionSession {
 	/** Resolves once `sessionStopped` has been emitted. */
 	readonly done: Promise<void>;
 	private stopRequested = false;
+	private discardBuffered = false;
 	private samples = 0;
 	private phraseOpen = false;
 	private phraseStart = 0;
@@ -82,10 +83,13 @@ export class RecognitionSession {
 
 	/**
 	 * Stops now: audio already captured is decoded, the open phrase is flushed into a final
-	 * `recognized`, and `sessionStopped` follows. It never waits for more audio.
+	 * `recognized`, and `sessionStopped` follows. It never waits for more audio. With
+	 * `discardBuffered`, audio not yet decoded is dropped too: a deadline is kept even when a
+	 * client sent far more than real time.
 	 */
-	async stop(): Promise<void> {
+	async stop(options: { discardBuffered?: boolean } = {}): Promise<void> {
 		this.stopRequested = true;
+		if (options.discardBuffered) this.discardBuffered = true;
 		this.source?.close();
 		await this.done;
 	}
@@ -107,7 +111,7 @@ export class RecognitionSession {
 			const resampler = createResampler(source.sampleRate, rate);
 			for await (const input of source.chunks()) {
 				// A live source's buffered audio was heard, so it is decoded; a file's rest was not.
-				if (this.stopRequested && !source.live) break;
+				if (this.stopRequested && (!source.live || this.discardBuffered)) break;
 				for (const piece of split(resampler.process(input), chunk))
 					await this.write(stream, piece);
 			}

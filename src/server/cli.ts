@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { engineOption, MODEL_HELP } from "../cli/engine-option.js";
 import { modelArgument } from "../engines/select.js";
-import { startServer } from "./server.js";
+import { CLOSE_MARGIN_MS, startServer } from "./server.js";
 
 interface ServeOptions {
 	host: string;
@@ -73,19 +73,36 @@ export function registerServeCommand(program: Command): void {
 					...(options.model ? modelArgument(options.model) : {}),
 				},
 			});
-			process.stderr.write(
-				`${JSON.stringify({ event: "listening", url: server.url, key: Boolean(options.key) })}\n`,
-			);
+			logLine({
+				event: "listening",
+				url: server.url,
+				key: Boolean(options.key),
+			});
+			let stopping = false;
+			// A second signal (a terminal's Ctrl-C reaching a process group) does not restart the drain.
 			const stop = () => {
-				process.stderr.write(
-					`${JSON.stringify({ event: "draining", deadlineSeconds: options.drainSeconds })}\n`,
-				);
-				void server
-					.drain(options.drainSeconds * 1000)
-					.then(() => process.exit(0));
+				if (stopping) return;
+				stopping = true;
+				const deadlineMs = options.drainSeconds * 1000;
+				logLine({ event: "draining", deadlineSeconds: options.drainSeconds });
+				// The drain bounds itself; this only guards against a bug holding the process.
+				setTimeout(
+					() => {
+						logLine({
+							event: "drain overran",
+							deadlineSeconds: options.drainSeconds,
+						});
+						process.exit(1);
+					},
+					deadlineMs + 2 * CLOSE_MARGIN_MS,
+				).unref();
+				void server.drain(deadlineMs).then((outcome) => {
+					logLine({ event: "drained", ...outcome });
+					process.exit(0);
+				});
 			};
-			process.once("SIGTERM", stop);
-			process.once("SIGINT", stop);
+			process.on("SIGTERM", stop);
+			process.on("SIGINT", stop);
 		});
 }
 
@@ -96,4 +113,8 @@ function whole(min: number): (value: string) => number {
 			throw new InvalidArgumentError(`not a whole number >= ${min}.`);
 		return n;
 	};
+}
+
+function logLine(record: object): void {
+	process.stderr.write(`${JSON.stringify(record)}\n`);
 }

@@ -90,9 +90,20 @@ export class Turn {
 		this.source.end();
 	}
 
-	/** Ends the turn now, flushing the open phrase (a time limit, shutdown, or a vanished client). */
+	/** Ends the turn now, flushing the open phrase (a vanished client, or a failure). */
 	async stop(): Promise<TurnOutcome> {
 		await this.session.stop();
+		return this.done;
+	}
+
+	/**
+	 * Ends the turn at a deadline (a time limit, a drain): audio not decoded yet is dropped, the
+	 * open phrase is flushed, and no turn.end is sent, so the client learns from the close
+	 * (4000, `reason`) that its audio was not all recognized.
+	 */
+	async interrupt(reason: string): Promise<TurnOutcome> {
+		this.error ??= { ok: false, closeCode: CloseCode.ServiceError, reason };
+		await this.session.stop({ discardBuffered: true });
 		return this.done;
 	}
 
