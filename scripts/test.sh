@@ -12,6 +12,7 @@ TEST_PACKAGES=(
 	bsdutils                                  # `script`, a pseudo-terminal for the console app
 	bzip2 tar                                 # model archives
 	chromium                                  # a real browser for the live-captions page (test/web-browser.test.ts)
+	haproxy                                   # the load balancer of deploy/local-cluster.sh (test/cluster.test.ts)
 )
 ensure_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 npm ci --no-audit --no-fund
