@@ -3,8 +3,9 @@
 // file at once); the others vanish mid-stream, hang up after speech.config, stay silent after
 // speech.config, or send oversized or malformed frames. Every well-behaved client must get its
 // transcript (as embedded recognition gives it); after each round no session is left open, RSS
-// and handles return to the first round's level, and /metrics agrees with the session logs.
-// CHAOS_ROUNDS (default 3); each round is bounded by CHAOS_ROUND_SECONDS (default 600).
+// and handles come back to where the first round left them, and /metrics agrees with the
+// session logs.
+// CHAOS_ROUNDS (at least 2, default 3); each round is bounded by CHAOS_ROUND_SECONDS (default 600).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -322,6 +323,12 @@ interface RoundResult {
 	ok: boolean;
 }
 
+if (!(ROUNDS >= 2)) {
+	log(
+		"earshot: CHAOS_ROUNDS must be at least 2: later rounds are compared with the first",
+	);
+	process.exit(2);
+}
 const { source, slots } = await speechSlots();
 log(`chaos: ${source}; ${ROUNDS} rounds of 64 clients`);
 const logs: SessionLog[] = [];
@@ -333,15 +340,16 @@ const server = await startServer({
 });
 const gc = (globalThis as { gc?: () => void }).gc;
 const sample = async () => {
-	await sleep(1000);
+	// Past the 2 s a closing socket is given before it is cut.
+	await sleep(3000);
 	gc?.();
 	return {
 		rssMiB: round(process.memoryUsage.rss() / 2 ** 20, 1),
 		handles: process.getActiveResourcesInfo().length,
 	};
 };
-const baseline = await warmUp(server.url, slots);
-log(`warm-up: RSS ${baseline.rssMiB} MiB, handles ${baseline.handles}`);
+const warm = await warmUp(server.url, slots);
+log(`warm-up: RSS ${warm.rssMiB} MiB, handles ${warm.handles}`);
 const rounds: RoundResult[] = [];
 for (let r = 0; r < ROUNDS; r++) {
 	const started = performance.now();
@@ -449,10 +457,13 @@ for (let r = 0; r < ROUNDS; r++) {
 		(await metric(server, "earshot_refused_sessions_total")) - before.refused;
 	if (refused !== 0) problems.push(`${refused} sessions refused`);
 	const { rssMiB, handles } = await sample();
-	if (rssMiB > baseline.rssMiB * (1 + MAX_GROWTH))
-		problems.push(`RSS ${rssMiB} MiB, after warm-up ${baseline.rssMiB} MiB`);
-	if (handles > baseline.handles)
-		problems.push(`${handles} handles, after warm-up ${baseline.handles}`);
+	// The first round brings the decoders' native heaps to their working size, as the soak's
+	// warm-up does; every later round must come back to where it ended.
+	const first = rounds[0];
+	if (first && rssMiB > first.rssMiB * (1 + MAX_GROWTH))
+		problems.push(`RSS ${rssMiB} MiB, after round 1 ${first.rssMiB} MiB`);
+	if (first && handles > first.handles)
+		problems.push(`${handles} handles, after round 1 ${first.handles}`);
 	const result: RoundResult = {
 		round: r + 1,
 		wallSeconds: round((performance.now() - started) / 1000, 1),
@@ -470,18 +481,19 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 await server.close();
 
+const baseline = rounds[0];
+const last = rounds.at(-1) as RoundResult;
+const rssGrowth = round(last.rssMiB / baseline.rssMiB - 1, 4);
 const ok = rounds.every((r) => r.ok);
-const last = rounds.at(-1);
-const rssGrowth = last ? round(last.rssMiB / baseline.rssMiB - 1, 4) : 0;
 const date = new Date().toISOString();
 const dir = join(projectRoot, "bench", "results");
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `chaos-${date.slice(0, 10)}.json`);
 writeFileSync(
 	file,
-	`${JSON.stringify({ date, machine: machineName(), speech: source, maxGrowth: MAX_GROWTH, baseline, rssGrowth, ok, rounds }, null, 2)}\n`,
+	`${JSON.stringify({ date, machine: machineName(), speech: source, maxGrowth: MAX_GROWTH, warmUp: warm, rssGrowth, ok, rounds }, null, 2)}\n`,
 );
 log(
-	`chaos ${ok ? "passed" : "FAILED"}: RSS ${baseline.rssMiB} → ${last?.rssMiB} MiB (${round(rssGrowth * 100, 1)} %), handles ${baseline.handles} → ${last?.handles}; ${file}`,
+	`chaos ${ok ? "passed" : "FAILED"}: RSS after round 1 ${baseline.rssMiB} → ${last.rssMiB} MiB (${round(rssGrowth * 100, 1)} %), handles ${baseline.handles} → ${last.handles}; ${file}`,
 );
 process.exitCode = ok ? 0 : 1;
