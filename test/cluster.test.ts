@@ -82,7 +82,7 @@ async function health(port: number) {
 	return (await response.json()) as { status: string; activeSessions: number };
 }
 
-function sessionIds(log: string): { id: string; closeCode: number }[] {
+function sessionLogs(log: string): { id: string; closeCode: number }[] {
 	return readFileSync(log, "utf8")
 		.split("\n")
 		.filter((l) => l.startsWith('{"event":"session"'))
@@ -181,8 +181,8 @@ test("a cluster of two behind HAProxy: one instance drained mid-run loses no ses
 	}
 	// Each session's log line is written once the client has closed its socket.
 	while ((await health(survivor.port)).activeSessions > 0) await sleep(100);
-	const onDrained = sessionIds(drained.log);
-	const onSurvivor = sessionIds(survivor.log);
+	const onDrained = sessionLogs(drained.log);
+	const onSurvivor = sessionLogs(survivor.log);
 	const drainedLog = readFileSync(drained.log, "utf8");
 	// Every turn open at SIGTERM finished before the deadline.
 	assert.match(drainedLog, /"event":"drained","deadlineReached":false/);
