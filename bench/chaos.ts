@@ -268,7 +268,7 @@ const EXPECTED_CLOSE: Record<keyof typeof MISBEHAVING, number> = {
 async function warmUp(
 	url: string,
 	speech: Speech[],
-): Promise<{ rssMiB: number; handles: number }> {
+): Promise<{ rssMiB: number; handles: number; resources: string[] }> {
 	const turns = PACES.length * PER_PACE + MISBEHAVING.vanish;
 	let started = 0;
 	let release!: () => void;
@@ -320,6 +320,7 @@ interface RoundResult {
 	problems: string[];
 	rssMiB: number;
 	handles: number;
+	resources: string[];
 	ok: boolean;
 }
 
@@ -343,9 +344,12 @@ const sample = async () => {
 	// Past the 2 s a closing socket is given before it is cut.
 	await sleep(3000);
 	gc?.();
+	const resources = process.getActiveResourcesInfo();
 	return {
 		rssMiB: round(process.memoryUsage.rss() / 2 ** 20, 1),
-		handles: process.getActiveResourcesInfo().length,
+		handles: resources.length,
+		/** Which they are, to tell a lingering socket from a timer. */
+		resources,
 	};
 };
 const warm = await warmUp(server.url, slots);
@@ -456,14 +460,16 @@ for (let r = 0; r < ROUNDS; r++) {
 	const refused =
 		(await metric(server, "earshot_refused_sessions_total")) - before.refused;
 	if (refused !== 0) problems.push(`${refused} sessions refused`);
-	const { rssMiB, handles } = await sample();
+	const { rssMiB, handles, resources } = await sample();
 	// The first round brings the decoders' native heaps to their working size, as the soak's
 	// warm-up does; every later round must come back to where it ended.
 	const first = rounds[0];
 	if (first && rssMiB > first.rssMiB * (1 + MAX_GROWTH))
 		problems.push(`RSS ${rssMiB} MiB, after round 1 ${first.rssMiB} MiB`);
 	if (first && handles > first.handles)
-		problems.push(`${handles} handles, after round 1 ${first.handles}`);
+		problems.push(
+			`${handles} handles (${resources.join(", ")}), after round 1 ${first.handles}`,
+		);
 	const result: RoundResult = {
 		round: r + 1,
 		wallSeconds: round((performance.now() - started) / 1000, 1),
@@ -472,6 +478,7 @@ for (let r = 0; r < ROUNDS; r++) {
 		problems,
 		rssMiB,
 		handles,
+		resources,
 		ok: problems.length === 0,
 	};
 	rounds.push(result);
