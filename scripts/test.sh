@@ -14,6 +14,7 @@ TEST_PACKAGES=(
 	tmux                                      # a terminal of fixed size, read back as shown (test/cli-terminal.test.ts)
 	bzip2 tar                                 # model archives
 	chromium                                  # a real browser for the live-captions page (test/web-browser.test.ts)
+	haproxy                                   # the load balancer of deploy/local-cluster.sh (test/cluster.test.ts)
 )
 ensure_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_speech_sdks # the official Python and Java Speech SDKs, cached outside the repo

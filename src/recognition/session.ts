@@ -93,13 +93,14 @@ export class RecognitionSession {
 	}
 
 	/**
-	 * Stops now: audio already captured is decoded (unless `dropBuffered`, or the source is not
-	 * live), the open phrase is flushed into a final `recognized`, and `sessionStopped` follows.
-	 * It never waits for more audio.
+	 * Stops now: audio already captured is decoded, the open phrase is flushed into a final
+	 * `recognized`, and `sessionStopped` follows. It never waits for more audio. With
+	 * `dropBuffered`, audio not yet decoded is dropped too (a client's stop, or a deadline kept
+	 * even when a client sent far more than real time); a file's rest is never decoded.
 	 */
 	async stop(options: { dropBuffered?: boolean } = {}): Promise<void> {
-		if (options.dropBuffered) this.dropBuffered = true;
 		this.stopRequested = true;
+		if (options.dropBuffered) this.dropBuffered = true;
 		this.source?.close();
 		await this.done;
 	}

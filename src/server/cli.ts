@@ -12,7 +12,7 @@ import {
 	type ResolvedEngine,
 	resolveEngine,
 } from "../engines/select.js";
-import { startServer } from "./server.js";
+import { CLOSE_MARGIN_MS, startServer } from "./server.js";
 
 interface ServeOptions {
 	host: string;
@@ -98,9 +98,14 @@ export function registerServeCommand(program: Command): void {
 			const resolved = await resolveEngine(engine);
 			const model = modelDescription(resolved);
 			const page = `${server.url.replace(/^ws/, "http")}/`;
-			process.stderr.write(
-				`${JSON.stringify({ event: "listening", url: server.url, page, engine: resolved.engine, model, key: Boolean(options.key) })}\n`,
-			);
+			logLine({
+				event: "listening",
+				url: server.url,
+				page,
+				engine: resolved.engine,
+				model,
+				key: Boolean(options.key),
+			});
 			// The JSON line is for machines; a person at a terminal also gets where to go.
 			if (process.stderr.isTTY)
 				process.stderr.write(
@@ -108,16 +113,31 @@ export function registerServeCommand(program: Command): void {
 						`earshot: engine ${resolved.engine}, model ${model}\n` +
 						`earshot: Speech SDK clients: SpeechConfig.fromHost(new URL("${server.url}"))${options.key ? ", with the key" : ""}; Ctrl-C stops\n`,
 				);
+			let stopping = false;
+			// A second signal (a terminal's Ctrl-C reaching a process group) does not restart the drain.
 			const stop = () => {
-				process.stderr.write(
-					`${JSON.stringify({ event: "draining", deadlineSeconds: options.drainSeconds })}\n`,
-				);
-				void server
-					.drain(options.drainSeconds * 1000)
-					.then(() => process.exit(0));
+				if (stopping) return;
+				stopping = true;
+				const deadlineMs = options.drainSeconds * 1000;
+				logLine({ event: "draining", deadlineSeconds: options.drainSeconds });
+				// The drain bounds itself; this only guards against a bug holding the process.
+				setTimeout(
+					() => {
+						logLine({
+							event: "drain overran",
+							deadlineSeconds: options.drainSeconds,
+						});
+						process.exit(1);
+					},
+					deadlineMs + 2 * CLOSE_MARGIN_MS,
+				).unref();
+				void server.drain(deadlineMs).then((outcome) => {
+					logLine({ event: "drained", ...outcome });
+					process.exit(0);
+				});
 			};
-			process.once("SIGTERM", stop);
-			process.once("SIGINT", stop);
+			process.on("SIGTERM", stop);
+			process.on("SIGINT", stop);
 		});
 }
 
@@ -128,4 +148,8 @@ function modelDescription(resolved: ResolvedEngine): string {
 	return resolved.modelDir
 		? basename(resolved.modelDir)
 		: "en-us (Debian's PocketSphinx model)";
+}
+
+function logLine(record: object): void {
+	process.stderr.write(`${JSON.stringify(record)}\n`);
 }

@@ -108,12 +108,15 @@ export class Connection {
 		return this.turn !== undefined;
 	}
 
-	/** Flushes the open turn's phrase, then closes with 4000 and `reason` (or 1000 when idle). */
+	/**
+	 * Flushes the open turn's phrase, then closes with 4000 and `reason` (or 1000 when idle).
+	 * Audio not yet decoded is dropped: a time limit or a drain deadline is kept.
+	 */
 	async shutdown(reason: string): Promise<void> {
 		const turn = this.turn;
 		if (turn) {
 			this.closing = true;
-			await turn.stop();
+			await turn.interrupt(reason);
 			this.close(CloseCode.ServiceError, reason);
 		} else this.close(CloseCode.Normal, reason);
 	}

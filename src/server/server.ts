@@ -4,6 +4,7 @@ import {
 	type ServerResponse,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type EngineChoice, selectEngine } from "../engines/select.js";
 import {
@@ -51,11 +52,26 @@ export interface RunningServer {
 	url: string;
 	port: number;
 	metrics: ServerMetrics;
-	/** Refuses new sessions, lets open turns finish for up to `deadlineMs`, then closes. */
-	drain(deadlineMs: number): Promise<void>;
+	/**
+	 * Refuses new sessions (and /healthz answers 503), lets open turns finish for up to
+	 * `deadlineMs`, then flushes the phrases still open, closes every socket and stops
+	 * listening, within about CLOSE_MARGIN_MS after the deadline.
+	 */
+	drain(deadlineMs: number): Promise<DrainOutcome>;
 	/** Drains with no deadline to wait for. */
-	close(): Promise<void>;
+	close(): Promise<DrainOutcome>;
 }
+
+export interface DrainOutcome {
+	/** Turns were still open at the deadline, and were cut short. */
+	deadlineReached: boolean;
+	/** How many turns were cut short: their open phrase flushed, closed with 4000. */
+	cutShort: number;
+	seconds: number;
+}
+
+/** How long after the drain deadline the flush and close handshakes may take. */
+export const CLOSE_MARGIN_MS = 3000;
 
 /** Starts the speech server on the shared engine; resolves once it listens. */
 export async function startServer(
@@ -168,18 +184,31 @@ export async function startServer(
 	const { address, port } = http.address() as AddressInfo;
 	const host = address.includes(":") ? `[${address}]` : address;
 
-	async function drain(deadlineMs: number): Promise<void> {
+	async function drain(deadlineMs: number): Promise<DrainOutcome> {
 		draining = true;
-		const deadline = Date.now() + deadlineMs;
+		const started = Date.now();
+		const deadline = started + deadlineMs;
 		while ([...connections].some((c) => c.busy) && Date.now() < deadline)
-			await new Promise((resolve) => setTimeout(resolve, 50));
-		await Promise.all(
-			[...connections].map((c) => c.shutdown("server shutting down")),
-		);
-		await Promise.all([...connections].map((c) => c.done));
+			await sleep(50);
+		const cutShort = [...connections].filter((c) => c.busy).length;
+		const open = [...connections];
+		for (const c of open) void c.shutdown("server shutting down");
+		// Flushing a phrase and the close handshake take moments; a stuck client or engine
+		// must not hold the process past the deadline for longer than this.
+		await Promise.race([
+			Promise.all(open.map((c) => c.done)),
+			sleep(CLOSE_MARGIN_MS),
+		]);
 		for (const ws of wss.clients) ws.terminate();
 		wss.close();
-		await new Promise((resolve) => http.close(resolve));
+		const closed = new Promise((resolve) => http.close(resolve));
+		http.closeAllConnections();
+		await closed;
+		return {
+			deadlineReached: cutShort > 0,
+			cutShort,
+			seconds: (Date.now() - started) / 1000,
+		};
 	}
 
 	return {

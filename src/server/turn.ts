@@ -120,6 +120,17 @@ export class Turn {
 		return this.done;
 	}
 
+	/**
+	 * Ends the turn at a deadline (a time limit, a drain): audio not decoded yet is dropped, the
+	 * open phrase is flushed, and no turn.end is sent, so the client learns from the close
+	 * (4000, `reason`) that its audio was not all recognized.
+	 */
+	async interrupt(reason: string): Promise<TurnOutcome> {
+		this.error ??= { ok: false, closeCode: CloseCode.ServiceError, reason };
+		await this.session.stop({ dropBuffered: true });
+		return this.done;
+	}
+
 	/** Never throws: a failure to answer ends the turn as unexpected, and sessionStopped still ends it. */
 	private onEvent(event: SessionEvent): void {
 		try {
