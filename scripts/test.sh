@@ -18,4 +18,8 @@ npm ci --no-audit --no-fund
 npm run lint
 npm run typecheck
 npm run build
+# The default model, as a user gets it: `earshot models pull` through pip, into ~/.cache/earshot/models
+# (outside the clone, so it survives between runs; pip keeps its own download cache too).
+ensure_pip
+node dist/cli/main.js models pull moonshine-base-en
 npm test
