@@ -62,6 +62,7 @@ export async function runRecognize(
 		process.stdout.write(text);
 	});
 	const showPartials = options.output === "text" && process.stderr.isTTY;
+	recognizer.decodePartials = showPartials;
 	let error: string | undefined;
 	const stopped = new Promise<void>((resolve) => {
 		recognizer.sessionStopped = () => resolve();
