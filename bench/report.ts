@@ -2,6 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { type ModelLatency, type PeersResult, peersSection } from "./peers.js";
 import type { SoakResult } from "./soak.js";
 import type { Summary } from "./stats.js";
 import {
@@ -62,6 +63,8 @@ interface Results {
 		};
 	};
 	soak?: SoakResult;
+	peers?: PeersResult | string;
+	sherpa?: ModelLatency;
 }
 
 interface Side {
@@ -105,6 +108,7 @@ export function writeReport(results: object, dir: string): string[] {
 		latencySection(r, plots),
 		rtfSection(r, plots),
 		serverSection(r, plots),
+		peersSection(r.peers, r.sherpa),
 		soak ? soakSection(soak, plots) : undefined,
 	].filter((s): s is string => s !== undefined);
 	mkdirSync(join(dir, "plots"), { recursive: true });
@@ -226,6 +230,10 @@ function latencySection(
 const RTF_LABELS: Record<string, string> = {
 	"cpu earshot": "earshot, PocketSphinx",
 	"cpu pocketsphinx": "pocketsphinx_continuous",
+	"peers earshot": "earshot + Moonshine, partials",
+	"peers earshotWithoutPartials": "earshot + Moonshine, no partials",
+	"peers sherpa": "sherpa-onnx (Python), Moonshine",
+	"peers fasterWhisper": "faster-whisper tiny.en",
 };
 
 /** Every `rtf` in the results, wherever a bench put it, named by its path. */

@@ -1,5 +1,6 @@
 // `npm run bench`: earshot's figures, each measured side by side with its reference in one run:
-// raw pocketsphinx_continuous, embedded against server, PocketSphinx against sherpa.
+// raw pocketsphinx_continuous, embedded against server, PocketSphinx against sherpa, Moonshine
+// against raw sherpa-onnx and faster-whisper.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { projectRoot } from "../test/helpers/shared.js";
 import { loadCorpus } from "./corpus.js";
 import { benchCpu } from "./cpu.js";
 import { benchLatency } from "./latency.js";
+import { benchPeers } from "./peers.js";
 import { machineName, writeReport } from "./report.js";
 import { benchServer } from "./server.js";
 import { benchSherpa } from "./sherpa.js";
@@ -30,6 +32,11 @@ log("sherpa: the best installed model, if any...");
 const sherpa = await benchSherpa(corpus);
 if (!sherpa)
 	log("sherpa: no model installed (earshot models pull NAME), section skipped");
+log(
+	"peers: earshot + Moonshine against raw sherpa-onnx and faster-whisper tiny.en...",
+);
+const peers = await benchPeers(corpus, Math.min(runs, 3));
+if (typeof peers === "string") log(`peers: skipped, ${peers}`);
 
 const results = {
 	date: new Date().toISOString(),
@@ -43,6 +50,7 @@ const results = {
 	latency,
 	server,
 	...(sherpa ? { sherpa } : {}),
+	peers,
 };
 const benchDir = join(projectRoot, "bench");
 mkdirSync(join(benchDir, "results"), { recursive: true });
