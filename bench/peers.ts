@@ -167,7 +167,7 @@ export function peersSection(
 	const lines = [
 		"## Moonshine against its peers",
 		"",
-		`${peers.audioSeconds} s of speech, ${peers.runs} alternating runs each; CPU is user + system time of the whole process, RTF is CPU (or wall) time over audio time. earshot runs as an application on the SDK, once reading \`recognizing\` (partials re-decode the open phrase as it grows) and once without, as \`earshot recognize --file\` runs off a terminal.`,
+		`${peers.audioSeconds} s of speech, ${peers.runs} alternating run${peers.runs === 1 ? "" : "s"} each; CPU is user + system time of the whole process, RTF is CPU (or wall) time over audio time. earshot runs as an application on the SDK, once reading \`recognizing\` (partials re-decode the open phrase as it grows) and once without, as \`earshot recognize --file\` runs off a terminal.`,
 		"",
 		"| | WER | CPU time | CPU RTF | wall RTF | peak RSS |",
 		"| --- | --- | --- | --- | --- | --- |",
