@@ -2,6 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { type ModelLatency, type PeersResult, peersSection } from "./peers.js";
 import type { ServerBenchResult } from "./server.js";
 import type { SoakResult } from "./soak.js";
 import type { Summary } from "./stats.js";
@@ -38,6 +39,8 @@ interface Results {
 	/** One engine's server figures (older results), or each engine's by its label. */
 	server?: Server | Record<string, Server>;
 	soak?: SoakResult;
+	peers?: PeersResult | string;
+	sherpa?: ModelLatency;
 }
 
 interface Latency {
@@ -143,6 +146,7 @@ export function writeReport(results: object, dir: string): string[] {
 		latencySection(r, plots),
 		rtfSection(r, plots),
 		serverSection(r, plots),
+		peersSection(r.peers, r.sherpa),
 		soak ? soakSection(soak, plots) : undefined,
 	].filter((s): s is string => s !== undefined);
 	mkdirSync(join(dir, "plots"), { recursive: true });
@@ -282,6 +286,10 @@ function latencySection(
 const RTF_LABELS: Record<string, string> = {
 	"cpu earshot": "earshot, PocketSphinx",
 	"cpu pocketsphinx": "pocketsphinx_continuous",
+	"peers earshot": "earshot + Moonshine, partials",
+	"peers earshotWithoutPartials": "earshot + Moonshine, no partials",
+	"peers sherpa": "sherpa-onnx (Python), Moonshine",
+	"peers fasterWhisper": "faster-whisper tiny.en",
 };
 
 /** Every `rtf` in the results, wherever a bench put it, named by its path. */

@@ -1,5 +1,6 @@
 // `npm run bench`: earshot's figures, each measured side by side with its reference in one run:
-// raw pocketsphinx_continuous, embedded against server, PocketSphinx against sherpa.
+// raw pocketsphinx_continuous, embedded against server, PocketSphinx against sherpa, Moonshine
+// against raw sherpa-onnx and faster-whisper.
 // BENCH_UTTERANCES=3 BENCH_STREAM_SECONDS=5 BENCH_MAX_STREAMS=2 BENCH_RUNS=1 checks the bench
 // itself on a short input.
 import { execFileSync } from "node:child_process";
@@ -10,6 +11,7 @@ import { loadCorpus } from "./corpus.js";
 import { benchCpu } from "./cpu.js";
 import { benchEngines } from "./engines.js";
 import { benchLatency, type LatencyResult } from "./latency.js";
+import { benchPeers } from "./peers.js";
 import { machineName, writeReport } from "./report.js";
 import { benchServer, type ServerBenchResult } from "./server.js";
 import { benchSherpa } from "./sherpa.js";
@@ -43,6 +45,11 @@ log("sherpa: the best installed model, if any...");
 const sherpa = await benchSherpa(corpus);
 if (!sherpa)
 	log("sherpa: no model installed (earshot models pull NAME), section skipped");
+log(
+	"peers: earshot + Moonshine against raw sherpa-onnx and faster-whisper tiny.en...",
+);
+const peers = await benchPeers(corpus, Math.min(runs, 3));
+if (typeof peers === "string") log(`peers: skipped, ${peers}`);
 
 const results = {
 	date: new Date().toISOString(),
@@ -56,6 +63,7 @@ const results = {
 	latency,
 	server,
 	...(sherpa ? { sherpa } : {}),
+	peers,
 };
 const benchDir = join(projectRoot, "bench");
 mkdirSync(join(benchDir, "results"), { recursive: true });

@@ -102,6 +102,39 @@ function latency(slower: number) {
 	};
 }
 
+const figures = (wer: number, cpu: number, rss: number) => ({
+	cpuSeconds: summary(cpu, cpu - 0.5, cpu + 0.5, 3),
+	rtf: Number((cpu / 155.3).toFixed(4)),
+	wallRtf: Number((cpu / 155.3 / 1.6).toFixed(4)),
+	peakRssMiB: summary(rss, rss - 2, rss + 2, 3),
+	wer,
+});
+
+const peers = {
+	audioSeconds: 155.3,
+	runs: 3,
+	model: "moonshine-base-en",
+	earshot: figures(0.0412, 24.5, 412.4),
+	earshotWithoutPartials: figures(0.0412, 20.1, 405),
+	sherpa: figures(0.0398, 19.6, 380),
+	fasterWhisper: figures(0.0661, 31, 520),
+	cpuRatio: summary(1.2501, 1.2, 1.31, 3),
+	cpuRatioWithoutPartials: summary(1.0255, 1.01, 1.04, 3),
+};
+
+/** bench/sherpa.ts on the best installed model: Moonshine, with its paced-stream latencies. */
+const moonshine = {
+	model: "moonshine-base-en",
+	streaming: false,
+	runs: 3,
+	...figures(0.0412, 20.3, 407),
+	latency: {
+		...latency(0),
+		firstPartialMs: { ...summary(412, 301, 880, 19), p95: 850 },
+		finalizationMs: { ...summary(690, 610, 1020, 19), p95: 980 },
+	},
+};
+
 function soakPhase(name: string, rss: number[]): SoakPhase {
 	return {
 		name,
@@ -224,6 +257,53 @@ describe("writeReport", () => {
 			"| embedded | 1 | 60.0 min | 15.0 min | 182 → 184 MiB | 1.2 % | 6 → 6 | ok |",
 		])
 			assert.ok(report.includes(expected), `missing: ${expected}\n${report}`);
+	});
+
+	test("Moonshine against its peers: both earshot rows, both ratios, the goals, and its latencies beside them", () => {
+		const dir = mkdtempSync(join(tmpdir(), "earshot-report-"));
+		writeReport({ ...results, sherpa: moonshine, peers }, dir);
+		const report = readFileSync(join(dir, "REPORT.md"), "utf8");
+		const section = report.slice(
+			report.indexOf("## Moonshine against its peers"),
+		);
+		for (const expected of [
+			"155.3 s of speech, 3 alternating runs each",
+			"| earshot + moonshine-base-en, partials | 4.1 % | 24.50 s (24.00–25.00) | 0.1578 | 0.0986 | 412 MiB (410–414) |",
+			"| earshot + moonshine-base-en, no partials | 4.1 % | 20.10 s (19.60–20.60) |",
+			"| sherpa-onnx (Python), same VAD segments | 4.0 % | 19.60 s (19.10–20.10) |",
+			"| faster-whisper tiny.en (int8) | 6.6 % | 31.00 s (30.50–31.50) |",
+			"CPU ratio earshot / raw sherpa-onnx: **1.250×** (1.200–1.310) with partials, **1.026×** (1.010–1.040) without (goal ≤ 1.10×: **not met** with partials, met without).",
+			"WER goals: within 0.5 points of raw sherpa-onnx met; below faster-whisper tiny.en met; ≤ 8 % met.",
+			"earshot + moonshine-base-en, 19 utterances pushed at real-time pace",
+			"| speech onset → first recognizing | 412 ms | 850 ms | 301–880 ms |",
+			"| end of speech → recognized (silence 500 ms) | 690 ms | 980 ms | 610–1020 ms |",
+		])
+			assert.ok(section.includes(expected), `missing: ${expected}\n${section}`);
+		// Its runs are in the RTF table too, by name.
+		assert.match(report, /\| earshot \+ Moonshine, no partials \| 0\.12/);
+		assert.match(report, /\| faster-whisper tiny\.en \| 0\.19/);
+
+		// Latencies of another model are not Moonshine's.
+		const other = mkdtempSync(join(tmpdir(), "earshot-report-"));
+		writeReport({ peers, sherpa: { ...moonshine, model: "other" } }, other);
+		const without = readFileSync(join(other, "REPORT.md"), "utf8");
+		assert.match(without, /## Moonshine against its peers/);
+		assert.doesNotMatch(without, /first recognizing/);
+	});
+
+	test("a skipped peers bench leaves its reason in one line", () => {
+		const dir = mkdtempSync(join(tmpdir(), "earshot-report-"));
+		writeReport(
+			{
+				peers:
+					"moonshine-base-en is not installed (earshot models pull moonshine-base-en)",
+			},
+			dir,
+		);
+		assert.match(
+			readFileSync(join(dir, "REPORT.md"), "utf8"),
+			/\n## Moonshine against its peers\n\nSkipped: moonshine-base-en is not installed \(earshot models pull moonshine-base-en\)\.\n$/,
+		);
 	});
 
 	test("reads the newest bench/results/soak-*.json when the results hold no soak", () => {

@@ -363,6 +363,23 @@ describe("with no source reachable", () => {
 		);
 		assertNothingInstalled(options);
 	});
+
+	test("a failing VAD names the model asked for, and installs neither", async () => {
+		const vad = findModel("silero-vad");
+		const withVad = { ...entry, needs: [vad.name] };
+		const options = store(directoryMirror({}), [withVad, vad]);
+		const err = oneLine(
+			await withoutPip(() => pullModel(entry.name, options)).catch(
+				(e: unknown) => e,
+			),
+		);
+		assert.equal(err.code, "no-source");
+		assert.match(
+			err.message,
+			/^moonshine-base-en needs silero-vad: silero-vad: .* has neither silero_vad-6\.2\.3-py3-none-any\.whl nor silero_vad\.onnx, and pip was not found/,
+		);
+		assertNothingInstalled(options);
+	});
 });
 
 describe("the real wheels, through pip", async () => {

@@ -47,8 +47,9 @@ async function run(
 	samples: Float32Array,
 	chunk: number,
 	segmentationSilenceMs = 500,
+	partials?: boolean,
 ) {
-	const stream = await engine.openStream({ segmentationSilenceMs });
+	const stream = await engine.openStream({ segmentationSilenceMs, partials });
 	const events: Event[] = [];
 	const updates: StreamUpdate[] = [];
 	for (let i = 0; i < samples.length; i += chunk) {
@@ -350,6 +351,22 @@ describe("offline engine behind Silero VAD (generated NeMo CTC, real speech)", {
 				) <= 512,
 			);
 		}
+	});
+
+	test("without partials, no partial is decoded and the segments come out the same", async () => {
+		const withPartials = await run(engine, speech, 1600, 500);
+		const without = await run(engine, speech, 1600, 500, false);
+		assert.ok(withPartials.events.some((e) => e.kind === "partial"));
+		assert.deepEqual(
+			without.events.filter((e) => e.kind === "partial"),
+			[],
+		);
+		// Speech is still tracked, so the session opens phrases where it did.
+		assert.deepEqual(
+			without.updates.map((u) => [u.inSpeech, u.speechStartSample]),
+			withPartials.updates.map((u) => [u.inSpeech, u.speechStartSample]),
+		);
+		assert.deepEqual(without.ended, withPartials.ended);
 	});
 
 	test("finalize flushes the open segment; the clock continues after it", async () => {

@@ -89,6 +89,8 @@ export async function runRecognize(
 	);
 	const showPartials = options.output === "text";
 	let heard = false;
+	// An offline model re-decodes each growing phrase for its partials: only where they are shown.
+	recognizer.decodePartials = showPartials && process.stderr.isTTY === true;
 	let error: string | undefined;
 	const stopped = new Promise<void>((resolve) => {
 		recognizer.sessionStopped = () => resolve();

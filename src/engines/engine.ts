@@ -18,6 +18,8 @@ export interface StreamOptions {
 	segmentationSilenceMs: number;
 	/** Words or phrases to favour, where the engine supports it. */
 	phrases?: readonly string[];
+	/** False when nobody reads partial hypotheses: an engine may skip decoding them. Default true. */
+	partials?: boolean;
 }
 
 export interface EngineWord {

@@ -185,8 +185,21 @@ export async function pullModel(
 ): Promise<PullResult[]> {
 	const entry = findModel(name, options.registry);
 	const results: PullResult[] = [];
-	for (const need of entry.needs ?? [])
-		results.push(...(await pullModel(need, options)));
+	for (const need of entry.needs ?? []) {
+		try {
+			results.push(...(await pullModel(need, options)));
+		} catch (err) {
+			// The user asked for `name`: say why another model is being pulled at all.
+			const cause = toModelError(err, `cannot install ${need}`);
+			throw new ModelError(
+				cause.code,
+				`${name} needs ${need}: ${cause.message}`,
+				{
+					cause,
+				},
+			);
+		}
+	}
 
 	const existing = await findInstalledModel(name, options);
 	if (existing)

@@ -24,6 +24,8 @@ export interface SessionOptions {
 	/** A phrase is cut after this long, even mid-speech. */
 	maxSegmentMs?: number;
 	phrases?: readonly string[];
+	/** False when nobody reads `recognizing`: the engine may skip decoding partials. Default true. */
+	partials?: boolean;
 	/** Samples handed to the engine at a time. Default 100 ms. */
 	chunkMs?: number;
 }
@@ -72,6 +74,7 @@ export class RecognitionSession {
 			stream = await this.engine.openStream({
 				segmentationSilenceMs: this.options.segmentationSilenceMs,
 				phrases: this.options.phrases,
+				partials: this.options.partials,
 			});
 		} catch (error) {
 			this.emit({ type: "sessionStarted", sessionId: this.id });

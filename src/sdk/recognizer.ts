@@ -70,6 +70,11 @@ export class SpeechRecognizer {
 	readonly properties: PropertyCollection;
 	/** @internal Phrases added with `PhraseListGrammar`. */
 	readonly phraseList: string[] = [];
+	/**
+	 * @internal Cleared by the CLI when it shows no partials, so the engine need not decode
+	 * them; the SDK never clears it, as `recognizing` may be read at any time.
+	 */
+	decodePartials = true;
 	private readonly audioConfig: AudioConfig;
 	private session: Session | undefined;
 	/** Set while the engine loads, before a session exists, so stop and start see it. */
@@ -296,6 +301,7 @@ export class SpeechRecognizer {
 				70000,
 			),
 			phrases: [...this.phraseList],
+			partials: this.decodePartials,
 		};
 	}
 

@@ -186,6 +186,7 @@ class SherpaEngine implements Engine {
 			stream: id,
 			segmentationSilenceMs: options.segmentationSilenceMs,
 			phrases: options.phrases ?? [],
+			partials: options.partials ?? true,
 		});
 		this.open.add(id);
 		return new SherpaStream(channel, id, () => this.open.delete(id));

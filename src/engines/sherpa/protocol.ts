@@ -28,6 +28,7 @@ export type WorkerRequest =
 			stream: number;
 			segmentationSilenceMs: number;
 			phrases: readonly string[];
+			partials: boolean;
 	  }
 	| { seq: number; op: "write"; stream: number; samples: Float32Array }
 	| { seq: number; op: "finalize"; stream: number }

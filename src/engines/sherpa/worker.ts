@@ -262,6 +262,8 @@ class OfflineSession {
 		private readonly recognizer: sherpa.OfflineRecognizer,
 		segmentationSilenceMs: number,
 		private readonly hotwords: string | undefined,
+		/** Off, the open segment is decoded only once it ends: no re-decoding every 300 ms. */
+		private readonly partials: boolean,
 	) {
 		if (setup.streaming) throw new Error("not an offline engine");
 		const config = vadConfigFor(setup.vad, segmentationSilenceMs);
@@ -379,6 +381,7 @@ class OfflineSession {
 
 		let partial: Hypothesis | null = null;
 		if (
+			this.partials &&
 			this.openStart !== undefined &&
 			this.total - this.lastPartialAt >=
 				Math.max(
@@ -470,6 +473,7 @@ async function handle(
 						recognizer,
 						request.segmentationSilenceMs,
 						hotwords || undefined,
+						request.partials,
 					),
 				});
 			}
