@@ -1,4 +1,7 @@
 /**
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
  * `earshot serve` under bad input, wrong keys, limits and shutdown: each closes only the
  * connection at fault, with a close code or message the official SDK understands, while other
  * sessions keep going, and nothing leaks.

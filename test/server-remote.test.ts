@@ -1,4 +1,7 @@
 /**
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
  * earshot's own SDK in remote mode (SpeechConfig.fromHost / fromEndpoint) against `earshot
  * serve`: the same app code gives the same events as embedded mode on the same audio.
  */

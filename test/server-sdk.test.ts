@@ -1,4 +1,7 @@
 /**
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
  * `earshot serve` with the official Azure Speech SDK as the client, on real speech.
  */
 import assert from "node:assert/strict";

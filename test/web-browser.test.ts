@@ -1,4 +1,7 @@
 /**
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
  * The live-captions page in real Chromium (Debian's, driven by playwright-core): the fake
  * microphone plays real speech, files are dropped on the page, and the server fails under it.
  */

@@ -1,4 +1,7 @@
 /**
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
  * `earshot serve` serves the live-captions page from web/: content types, HEAD, and nothing
  * outside web/ whatever the path's spelling.
  */

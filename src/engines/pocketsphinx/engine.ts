@@ -242,7 +242,7 @@ class PocketSphinxStream implements EngineStream {
 }
 
 /** Inverse of the decoders' `int16 / 32768`, so 16-bit input reaches the engine bit-exact. */
-function toInt16(samples: Float32Array, buffer: Int16Array): Int16Array {
+export function toInt16(samples: Float32Array, buffer: Int16Array): Int16Array {
 	const out = buffer.subarray(0, samples.length);
 	for (let i = 0; i < samples.length; i++) {
 		out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768)));

@@ -9,6 +9,7 @@ import type {
 	StreamUpdate,
 } from "../engine.js";
 import {
+	ALIGNED_KINDS,
 	SHERPA_SAMPLE_RATE,
 	type SherpaConfigOptions,
 	type SherpaModel,
@@ -216,6 +217,7 @@ export async function createSherpaEngine(
 			hotwords:
 				supportsHotwords(descriptor) &&
 				config.recognizer.decodingMethod === "modified_beam_search",
+			alignWords: ALIGNED_KINDS.has(descriptor.kind),
 		};
 	}
 	const worker = startWorker(setup);
