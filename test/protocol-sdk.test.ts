@@ -1,7 +1,4 @@
 /**
-
-// Written for PocketSphinx: pinned, since the default engine is the best installed model.
-process.env.EARSHOT_ENGINE = "pocketsphinx";
  * The wire format against the real client: the official Azure Speech SDK talks to a tiny
  * service built on src/protocol, which parses what the SDK sends and answers with our messages.
  */

@@ -1,7 +1,4 @@
 /**
-
-// Written for PocketSphinx: pinned, since the default engine is the best installed model.
-process.env.EARSHOT_ENGINE = "pocketsphinx";
  * `earshot serve` under bad input, wrong keys, limits and shutdown: each closes only the
  * connection at fault, with a close code or message the official SDK understands, while other
  * sessions keep going, and nothing leaks.
@@ -25,6 +22,9 @@ import { waveHeader } from "../src/protocol/wav-header.js";
 import type { SessionLog } from "../src/server/connection.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
 
 const SENTENCES = ["please turn on the kitchen light", "open the door"];
 const file = withPauses(

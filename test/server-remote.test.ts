@@ -1,7 +1,4 @@
 /**
-
-// Written for PocketSphinx: pinned, since the default engine is the best installed model.
-process.env.EARSHOT_ENGINE = "pocketsphinx";
  * earshot's own SDK in remote mode (SpeechConfig.fromHost / fromEndpoint) against `earshot
  * serve`: the same app code gives the same events as embedded mode on the same audio.
  */
@@ -21,6 +18,9 @@ import {
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { recognizeAll } from "./helpers/recognize.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
 
 const SENTENCES = [
 	"the weather is nice today",

@@ -1,7 +1,4 @@
 /**
-
-// Written for PocketSphinx: pinned, since the default engine is the best installed model.
-process.env.EARSHOT_ENGINE = "pocketsphinx";
  * `earshot serve` with the official Azure Speech SDK as the client, on real speech.
  */
 import assert from "node:assert/strict";
@@ -15,6 +12,9 @@ import { type RunningServer, startServer } from "../src/server/server.js";
 import { recognizeAll } from "./helpers/recognize.js";
 import { noSharedReason, sharedDir } from "./helpers/shared.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
 
 const TICKS = 10_000_000;
 const SENTENCES = [

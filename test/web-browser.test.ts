@@ -1,7 +1,4 @@
 /**
-
-// Written for PocketSphinx: pinned, since the default engine is the best installed model.
-process.env.EARSHOT_ENGINE = "pocketsphinx";
  * The live-captions page in real Chromium (Debian's, driven by playwright-core): the fake
  * microphone plays real speech, files are dropped on the page, and the server fails under it.
  */
@@ -22,6 +19,9 @@ import {
 } from "../src/server/server.js";
 import { projectRoot, sharedDir, sharedManifest } from "./helpers/shared.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
 
 const CHROMIUM = "/usr/bin/chromium";
 const skip = existsSync(CHROMIUM)

@@ -1,7 +1,4 @@
 /**
-
-// Written for PocketSphinx: pinned, since the default engine is the best installed model.
-process.env.EARSHOT_ENGINE = "pocketsphinx";
  * `earshot serve` serves the live-captions page from web/: content types, HEAD, and nothing
  * outside web/ whatever the path's spelling.
  */
@@ -13,6 +10,9 @@ import { after, before, test } from "node:test";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { WEB_DIR } from "../src/server/static.js";
 import { projectRoot } from "./helpers/shared.js";
+
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
 
 let server: RunningServer;
 before(async () => {
