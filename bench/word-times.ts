@@ -53,12 +53,13 @@ async function wordsOf(
 		AudioConfig.fromAudioFileInput(file),
 	);
 	const words: TimedWord[] = [];
-	for await (const event of recognizer.events()) {
-		if (event.type === "sessionStarted") continue;
-		if (
-			event.type === "recognized" &&
-			event.args.result.reason === ResultReason.RecognizedSpeech
-		) {
+	const iteration = (async () => {
+		for await (const event of recognizer.events()) {
+			if (
+				event.type !== "recognized" ||
+				event.args.result.reason !== ResultReason.RecognizedSpeech
+			)
+				continue;
 			const best = JSON.parse(event.args.result.json).NBest[0];
 			for (const w of best.Words)
 				words.push({
@@ -67,8 +68,9 @@ async function wordsOf(
 					end: (w.Offset + w.Duration) / 1e7,
 				});
 		}
-		if (event.type === "sessionStopped") break;
-	}
+	})();
+	await recognizer.startContinuousRecognition();
+	await iteration;
 	await recognizer.dispose();
 	return words;
 }

@@ -59,7 +59,11 @@ export function lexicalWords(text: string): string[] {
 	return text
 		.toLowerCase()
 		.split(/\s+/)
-		.map((t) => t.replace(/^[^\p{L}\p{N}$£€&%+@]+|[^\p{L}\p{N}%]+$/gu, ""))
+		.map((t) =>
+			SYMBOLS.has(t)
+				? t
+				: t.replace(/^[^\p{L}\p{N}$£€]+|[^\p{L}\p{N}%]+$/gu, ""),
+		)
 		.filter((t) => t.length > 0)
 		.flatMap(spokenWords);
 }
