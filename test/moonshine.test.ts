@@ -142,6 +142,8 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 			["recognize", "-f", sentencesFile],
 			{
 				env: { NODE_TEST_CONTEXT: undefined },
+				// Moonshine re-decodes the open phrase for each partial: slower than PocketSphinx.
+				timeoutMs: 600_000,
 			},
 		);
 		assert.equal(code, 0, stderr);
