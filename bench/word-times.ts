@@ -11,7 +11,11 @@ import { parseArgs } from "node:util";
 import sherpa from "sherpa-onnx-node";
 import { PocketSphinxAligner } from "../src/engines/pocketsphinx/align.js";
 import { resolveEngine } from "../src/engines/select.js";
-import { offlineConfigFor } from "../src/engines/sherpa/index.js";
+import {
+	offlineConfigFor,
+	VAD_WINDOW,
+	vadConfigFor,
+} from "../src/engines/sherpa/config.js";
 import { readManifest } from "../src/eval/dataset.js";
 import {
 	AudioConfig,
@@ -135,35 +139,87 @@ const cpuSeconds = () => {
 const files = readManifest(values.dataset)
 	.filter((row) => row.path.includes("/speech/"))
 	.map((row) => row.path);
-const moonshineConfig = () =>
-	/[/\\.]/.test(values.model)
-		? EmbeddedSpeechConfig.fromPath(values.model)
-		: (() => {
-				const c = EmbeddedSpeechConfig.fromDefaults();
-				c.setSpeechRecognitionModel(values.model);
-				return c;
-			})();
 
+const resolved = await resolveEngine(
+	/[/\\.]/.test(values.model)
+		? { modelPath: values.model }
+		: { modelName: values.model },
+);
+if (resolved.engine !== "sherpa" || !resolved.vad)
+	throw new Error(`${values.model} is not a sherpa model behind the VAD`);
+const recognizer = new sherpa.OfflineRecognizer(
+	offlineConfigFor(resolved.model),
+);
+const aligner = PocketSphinxAligner.create();
+const vadConfig = vadConfigFor({ model: resolved.vad }, 500);
+
+/**
+ * What the engine does for final results, without its partials: Silero VAD segments, each
+ * decoded by Moonshine and aligned by PocketSphinx, timing both on this process's CPU clock.
+ */
+async function moonshineWords(samples: Float32Array) {
+	const vad = new sherpa.Vad(vadConfig, 60);
+	const segments: sherpa.SpeechSegment[] = [];
+	for (let i = 0; i < samples.length; i += VAD_WINDOW) {
+		vad.acceptWaveform(samples.subarray(i, i + VAD_WINDOW));
+		for (; !vad.isEmpty(); vad.pop()) segments.push(vad.front(false));
+	}
+	vad.flush();
+	for (; !vad.isEmpty(); vad.pop()) segments.push(vad.front(false));
+	const words: TimedWord[] = [];
+	let decodeCpu = 0;
+	let alignCpu = 0;
+	for (const segment of segments) {
+		let t = cpuSeconds();
+		const stream = recognizer.createStream();
+		stream.acceptWaveform({ samples: segment.samples, sampleRate: 16000 });
+		recognizer.decode(stream);
+		const text = recognizer.getResult(stream).text;
+		decodeCpu += cpuSeconds() - t;
+		t = cpuSeconds();
+		const aligned = await aligner.align(segment.samples, lexicalWords(text));
+		alignCpu += cpuSeconds() - t;
+		for (const w of aligned)
+			words.push({
+				word: w.word,
+				start: (segment.start + w.startSample) / 16000,
+				end: (segment.start + w.endSample) / 16000,
+			});
+	}
+	return { words, decodeCpu, alignCpu };
+}
+
+// Load the aligner's decoder before measuring.
+await aligner.align(pcm16k(files[0] as string), ["the"]);
 const starts: number[] = [];
 const ends: number[] = [];
 let heard = 0;
+let decodeCpu = 0;
+let alignCpu = 0;
+let audioSeconds = 0;
 for (const file of files) {
 	const ps = EmbeddedSpeechConfig.fromDefaults();
 	ps.setEngine("pocketsphinx");
 	const reference = await wordsOf(ps, file);
-	const aligned = await wordsOf(moonshineConfig(), file);
-	heard += aligned.length;
-	for (const [m, p] of matchWords(aligned, reference)) {
+	const samples = pcm16k(file);
+	audioSeconds += samples.length / 16000;
+	const moonshine = await moonshineWords(samples);
+	decodeCpu += moonshine.decodeCpu;
+	alignCpu += moonshine.alignCpu;
+	heard += moonshine.words.length;
+	for (const [m, p] of matchWords(moonshine.words, reference)) {
 		starts.push(Math.abs(m.start - p.start) * 1000);
 		ends.push(Math.abs(m.end - p.end) * 1000);
 	}
 }
+aligner.close();
 const both = [...starts, ...ends];
 const within = (ms: number) => both.filter((e) => e <= ms).length / both.length;
 console.log(
 	JSON.stringify(
 		{
 			files: files.length,
+			audioSeconds: Math.round(audioSeconds),
 			moonshineWords: heard,
 			matchedWords: starts.length,
 			medianBoundaryErrorMs: Math.round(median(both)),
@@ -171,47 +227,6 @@ console.log(
 			medianEndErrorMs: Math.round(median(ends)),
 			within50ms: Number(within(50).toFixed(3)),
 			within100ms: Number(within(100).toFixed(3)),
-		},
-		null,
-		"\t",
-	),
-);
-
-// Cost: Moonshine decoding and alignment of the same whole files, CPU seconds of this process.
-const resolved = await resolveEngine(
-	/[/\\.]/.test(values.model)
-		? { modelPath: values.model }
-		: { modelName: values.model },
-);
-if (resolved.engine !== "sherpa")
-	throw new Error(`${values.model} is not a sherpa model`);
-const recognizer = new sherpa.OfflineRecognizer(
-	offlineConfigFor(resolved.model),
-);
-const aligner = PocketSphinxAligner.create();
-// Load the aligner's decoder before measuring.
-await aligner.align(pcm16k(files[0] as string), ["the"]);
-let decodeCpu = 0;
-let alignCpu = 0;
-let audioSeconds = 0;
-for (const file of files) {
-	const samples = pcm16k(file);
-	audioSeconds += samples.length / 16000;
-	let t = cpuSeconds();
-	const stream = recognizer.createStream();
-	stream.acceptWaveform({ samples, sampleRate: 16000 });
-	recognizer.decode(stream);
-	const text = recognizer.getResult(stream).text;
-	decodeCpu += cpuSeconds() - t;
-	t = cpuSeconds();
-	await aligner.align(samples, lexicalWords(text));
-	alignCpu += cpuSeconds() - t;
-}
-aligner.close();
-console.log(
-	JSON.stringify(
-		{
-			audioSeconds: Math.round(audioSeconds),
 			decodeCpuSeconds: Number(decodeCpu.toFixed(2)),
 			alignCpuSeconds: Number(alignCpu.toFixed(2)),
 			alignOverDecode: Number((alignCpu / decodeCpu).toFixed(3)),
