@@ -5,8 +5,7 @@
  *
  *   node --import tsx bench/word-times.ts [--model moonshine-base-en|DIR] [--dataset manifest.tsv]
  */
-import { execFileSync } from "node:child_process";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import sherpa from "sherpa-onnx-node";
 import { PocketSphinxAligner } from "../src/engines/pocketsphinx/align.js";
@@ -26,6 +25,7 @@ import {
 	SpeechRecognizer,
 } from "../src/index.js";
 import { lexicalWords } from "../src/text/lexical.js";
+import { to16k } from "./corpus.js";
 
 interface TimedWord {
 	word: string;
@@ -108,28 +108,9 @@ const median = (xs: number[]) => {
 		: ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
 };
 
-function pcm16k(file: string): Float32Array {
-	const raw = execFileSync(
-		"sox",
-		[
-			file,
-			"-t",
-			"raw",
-			"-r",
-			"16000",
-			"-c",
-			"1",
-			"-b",
-			"16",
-			"-e",
-			"signed",
-			"-",
-		],
-		{ maxBuffer: 1 << 30 },
-	);
-	const ints = new Int16Array(raw.buffer, raw.byteOffset, raw.length / 2);
-	return Float32Array.from(ints, (x) => x / 32768);
-}
+/** The file as 16 kHz mono samples. */
+const pcm16k = (file: string) =>
+	sherpa.readWave(to16k(file, `${basename(file)}.wav`)).samples;
 
 const cpuSeconds = () => {
 	const { user, system } = process.cpuUsage();

@@ -3,6 +3,7 @@ import { toInt16 } from "./engine.js";
 import { findPocketSphinxModel, type PocketSphinxModel } from "./model.js";
 import {
 	callAsync,
+	initDecoder,
 	loadPocketSphinx,
 	type PocketSphinxNative,
 } from "./native.js";
@@ -104,21 +105,7 @@ export class PocketSphinxAligner {
 			"-logfn",
 			"/dev/null",
 		];
-		const config = this.native.cmd_ln_parse_r(
-			null,
-			this.native.ps_args(),
-			argv.length,
-			argv,
-			1,
-		);
-		if (!config)
-			throw new Error("PocketSphinx rejected the aligner's configuration");
-		const decoder = await callAsync(this.native.ps_init, config);
-		if (!decoder)
-			throw new Error(
-				`PocketSphinx could not load the model in ${this.model.acousticModel}`,
-			);
-		return decoder;
+		return initDecoder(this.native, argv, this.model.acousticModel);
 	}
 
 	private release(decoder: unknown): void {

@@ -10,6 +10,7 @@ import type {
 import { findPocketSphinxModel, type PocketSphinxModel } from "./model.js";
 import {
 	callAsync,
+	initDecoder,
 	loadPocketSphinx,
 	type PocketSphinxNative,
 } from "./native.js";
@@ -86,19 +87,11 @@ class PocketSphinxEngine implements Engine {
 			"-logfn",
 			"/dev/null",
 		];
-		const config = this.native.cmd_ln_parse_r(
-			null,
-			this.native.ps_args(),
-			argv.length,
+		const decoder = await initDecoder(
+			this.native,
 			argv,
-			1,
+			this.model.acousticModel,
 		);
-		if (!config) throw new Error("PocketSphinx rejected its configuration");
-		const decoder = await callAsync(this.native.ps_init, config);
-		if (!decoder)
-			throw new Error(
-				`PocketSphinx could not load the model in ${this.model.acousticModel}`,
-			);
 		const initialCmn = new Float32Array(CMN_MAX_LENGTH);
 		this.native.cmn_live_get(this.cmnOf(decoder), initialCmn);
 		return { handle: decoder, initialCmn };

@@ -76,6 +76,31 @@ export function callAsync<A extends unknown[], R>(
 	});
 }
 
+/** A decoder from `ps` command-line arguments (`-hmm`, `-dict`, ...); one-line errors. */
+export async function initDecoder(
+	native: PocketSphinxNative,
+	argv: string[],
+	acousticModel: string,
+): Promise<unknown> {
+	const config = native.cmd_ln_parse_r(
+		null,
+		native.ps_args(),
+		argv.length,
+		argv,
+		1,
+	);
+	if (!config)
+		throw new Error(
+			`PocketSphinx rejected its configuration: ${argv.join(" ")}`,
+		);
+	const decoder = await callAsync(native.ps_init, config);
+	if (!decoder)
+		throw new Error(
+			`PocketSphinx could not load the model in ${acousticModel}`,
+		);
+	return decoder;
+}
+
 let loaded: PocketSphinxNative | undefined;
 
 /** Loads the libraries once; throws a clear error naming the Debian packages when absent. */
