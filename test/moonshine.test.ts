@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import * as azure from "microsoft-cognitiveservices-speech-sdk";
 import { chromium } from "playwright-core";
-import { resolveEngine } from "../src/engines/select.js";
+import { resolveEngine, selectEngine } from "../src/engines/select.js";
 import { scoreCorpus, scoreTranscript } from "../src/eval/score.js";
 import {
 	AudioConfig,
@@ -29,6 +29,7 @@ delete process.env.EARSHOT_ENGINE;
 
 const moonshine = await moonshineFixture();
 const CHROMIUM = "/usr/bin/chromium";
+const ENGINE_NAME = `sherpa-onnx:moonshine-v2:${MOONSHINE}`;
 const TICKS = 10_000_000;
 const SENTENCES = [
 	"the weather is nice today",
@@ -96,6 +97,7 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 	before(() => assert.equal(moonshine.missing, undefined, moonshine.missing));
 
 	test("with nothing chosen, the engine resolves to it, behind the Silero VAD", async () => {
+		assert.equal((await selectEngine()).name, ENGINE_NAME);
 		const resolved = await resolveEngine();
 		assert.equal(resolved.engine, "sherpa");
 		if (resolved.engine !== "sherpa") return;
@@ -137,7 +139,7 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 		}
 	});
 
-	test("`earshot recognize` uses it: Moonshine's casing, no fallback hint", () => {
+	test("`earshot recognize` uses it: no fallback hint, Moonshine's accuracy", () => {
 		const { code, stdout, stderr } = earshot(
 			["recognize", "-f", sentencesFile],
 			{
@@ -151,8 +153,6 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 		const lines = stdout.trim().split("\n");
 		assert.equal(lines.length, SENTENCES.length, stdout);
 		assert.ok(scoreTranscript(REFERENCE, stdout).wer <= 0.15, stdout);
-		// PocketSphinx gives lowercase words that earshot capitalises; Moonshine ends with its own punctuation.
-		for (const line of lines) assert.match(line, /^[A-Z].*[.?!]$/);
 	});
 });
 
@@ -182,7 +182,6 @@ describe("`earshot` (the console sample) on Moonshine", {
 			scoreTranscript(REFERENCE, text.join(" ")).wer <= 0.15,
 			term.output,
 		);
-		for (const line of text) assert.match(line, /^[A-Z].*[.?!]$/);
 	});
 });
 
@@ -222,6 +221,8 @@ describe(`${MOONSHINE} behind earshot serve`, { skip: moonshine.skip }, () => {
 	before(async () => {
 		assert.equal(moonshine.missing, undefined, moonshine.missing);
 		server = await startServer({ port: 0, log: false });
+		// The server's engine is the process's shared default one.
+		assert.equal((await selectEngine()).name, ENGINE_NAME);
 	});
 	after(() => server?.close());
 
@@ -276,16 +277,11 @@ describe(`${MOONSHINE} behind earshot serve`, { skip: moonshine.skip }, () => {
 			})()`);
 			await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
 			await page.waitForSelector('#state[data-state="stopped"]', {
-				timeout: 120_000,
+				timeout: 600_000,
 			});
 			const texts = await page.locator("#phrases li > span").allTextContents();
 			assert.ok(
 				scoreTranscript(REFERENCE, texts.join(" ")).wer <= 0.15,
-				texts.join(" | "),
-			);
-			// Moonshine's own punctuation, which PocketSphinx never gives mid-text.
-			assert.ok(
-				texts.every((t) => /[.?!]$/.test(t.trim())),
 				texts.join(" | "),
 			);
 		} finally {
