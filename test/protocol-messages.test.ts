@@ -307,11 +307,22 @@ describe("client messages", () => {
 		);
 	});
 
+	test("the native SDKs' speech.config has no X-RequestId", () => {
+		const message = decodeFrame(
+			'X-Timestamp:2026-11-30T21:35:00.741Z\r\nPath:speech.config\r\nContent-Type:application/json\r\n\r\n{"context":{"system":{"name":"SpeechSDK","lang":"Python"}}}',
+			false,
+		);
+		assert.deepEqual(parseClientMessage(message), {
+			type: "speech.config",
+			body: { context: { system: { name: "SpeechSDK", lang: "Python" } } },
+		});
+	});
+
 	test("malformed client messages", () => {
 		const text = (headers: string, body: string) =>
 			decodeFrame(`${headers}\r\n\r\n${body}`, false);
 		throwsProtocolError(
-			() => parseClientMessage(text("Path:speech.config", "{}")),
+			() => parseClientMessage(text("Path:speech.context", "{}")),
 			/X-RequestId/,
 		);
 		throwsProtocolError(

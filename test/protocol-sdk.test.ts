@@ -669,7 +669,8 @@ describe("against the official Speech SDK", () => {
 		const config = await connection.next("speech.config");
 		connection.send(
 			speechPhraseMessage(
-				config.requestId,
+				config.requestId ??
+					assert.fail("the JS SDK's speech.config has X-RequestId"),
 				statusPhraseBody("TooManyRequests"),
 			),
 		);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { timestamp } from "../src/cli/output.js";
+import { TranscriptWriter } from "../src/cli/output.js";
 import { decodeFrame, encodeMessage } from "../src/protocol/frame.js";
 import {
 	parseClientMessage,
@@ -15,12 +15,15 @@ import {
 	turnEndMessage,
 } from "../src/protocol/messages.js";
 import { parseAudioHeader } from "../src/protocol/wav-header.js";
+import { ResultReason } from "../src/sdk/enums.js";
+import { SpeechRecognitionResult } from "../src/sdk/results.js";
 import { WEB_DIR } from "../src/server/static.js";
 
 // Plain browser modules without type declarations.
 const load = (name: string) => import(pathToFileURL(join(WEB_DIR, name)).href);
 const speech = await load("speech.js");
 const transcript = await load("transcript.js");
+const captions = await load("captions.js");
 
 test("the browser's messages parse with the server's codec", () => {
 	const id = speech.requestId();
@@ -87,32 +90,76 @@ test("the server's messages parse with the browser's codec", () => {
 	);
 });
 
-test("downloads: SRT and WebVTT times as the CLI writes them, JSON as its entries", () => {
-	for (const seconds of [0, 0.0004, 1.5, 59.9996, 3599.9995, 4000.123])
-		for (const separator of [",", "."] as const)
-			assert.equal(
-				transcript.timestamp(seconds, separator),
-				timestamp(seconds, separator),
-			);
-	const phrases = [
-		{ text: "Hello.", offset: 12_000_000, duration: 8_000_000 },
-		{ text: "World.", offset: 25_000_000, duration: 5_000_000 },
+test("downloads: subtitles as `earshot recognize` writes them, JSON as its entries", () => {
+	// Two phrases as the server sends them (Detailed, with word times), one long enough to cut.
+	const words =
+		"so it was that we came at last to the end of the long road by the sea and rested there".split(
+			" ",
+		);
+	const bodies = [
+		{
+			Offset: 12_000_000,
+			Duration: 3_000_000,
+			DisplayText: "Hello.",
+			NBest: [
+				{ Words: [{ Word: "hello", Offset: 12_000_000, Duration: 3_000_000 }] },
+			],
+		},
+		{
+			Offset: 25_000_000,
+			Duration: words.length * 3_000_000,
+			DisplayText: `${words.join(" ")}.`,
+			NBest: [
+				{
+					Words: words.map((Word, i) => ({
+						Word,
+						Offset: 25_000_000 + i * 3_000_000,
+						Duration: 2_500_000,
+					})),
+				},
+			],
+		},
 	];
-	assert.equal(transcript.render(phrases, "txt"), "Hello.\nWorld.\n");
+	const phrases = bodies.map((b) => captions.captionPhrase(b.DisplayText, b));
+	for (const limits of [
+		{},
+		{ maxLineChars: 20, maxLines: 1, minCueSeconds: 2 },
+	])
+		for (const format of ["srt", "vtt"] as const) {
+			let cli = "";
+			const writer = new TranscriptWriter(
+				format,
+				(text) => {
+					cli += text;
+				},
+				limits,
+			);
+			for (const body of bodies)
+				writer.phrase(
+					new SpeechRecognitionResult(
+						"id",
+						ResultReason.RecognizedSpeech,
+						body.DisplayText,
+						body.Duration,
+						body.Offset,
+						JSON.stringify(body),
+					),
+					false,
+				);
+			writer.end();
+			assert.equal(transcript.render(phrases, format, limits), cli);
+			assert.ok(cli.split("\n\n").length > 3, cli);
+		}
 	assert.equal(
-		transcript.render(phrases, "srt"),
-		"1\n00:00:01,200 --> 00:00:02,000\nHello.\n\n2\n00:00:02,500 --> 00:00:03,000\nWorld.\n\n",
+		transcript.render(phrases, "txt"),
+		`Hello.\n${words.join(" ")}.\n`,
 	);
-	assert.equal(
-		transcript.render(phrases, "vtt"),
-		"WEBVTT\n\n00:00:01.200 --> 00:00:02.000\nHello.\n\n00:00:02.500 --> 00:00:03.000\nWorld.\n\n",
-	);
-	assert.deepEqual(JSON.parse(transcript.render(phrases, "json"))[1], {
-		text: "World.",
-		offset: 25_000_000,
-		duration: 5_000_000,
-		start: 2.5,
-		end: 3,
+	assert.deepEqual(JSON.parse(transcript.render(phrases, "json"))[0], {
+		text: "Hello.",
+		offset: 12_000_000,
+		duration: 3_000_000,
+		start: 1.2,
+		end: 1.5,
 	});
 	assert.equal(transcript.clock(0), "0:00");
 	assert.equal(transcript.clock(754_000_000), "1:15");

@@ -1,3 +1,4 @@
+import { CAPTION_DEFAULTS, CAPTION_RANGES, captionPhrase } from "./captions.js";
 import {
 	issueToken,
 	SAMPLE_RATE,
@@ -42,20 +43,66 @@ function setBusy(busy) {
 	fileInput.disabled = busy;
 }
 
+/** A number field's value, or a SettingsError naming the field when it is out of range. */
+function numberField(id, min, max, whole) {
+	const input = $(id);
+	const value = input.value.trim() === "" ? Number.NaN : Number(input.value);
+	const valid =
+		Number.isFinite(value) &&
+		value >= min &&
+		value <= max &&
+		(!whole || Number.isInteger(value));
+	const label = input.closest("label").firstChild.textContent.trim();
+	const problem = valid
+		? ""
+		: `${label} must be ${whole ? "a whole number" : "a number"} from ${min} to ${max}.`;
+	input.setCustomValidity(problem);
+	input.setAttribute("aria-invalid", String(!valid));
+	if (!valid) {
+		$("settings").open = true;
+		throw new SettingsError(problem);
+	}
+	return value;
+}
+
+/** Recognition settings, checked against the ranges the server enforces. */
 function settings() {
-	const silence = Number($("silence").value);
 	return {
 		language: $("language").value.trim() || "en-US",
-		format: document.querySelector("[name=format]:checked").value,
-		segmentationSilenceMs: Number.isFinite(silence) ? Math.round(silence) : 500,
+		// Detailed always: its word times place the subtitle cues.
+		format: "detailed",
+		segmentationSilenceMs: numberField("silence", 100, 5000, true),
 	};
 }
+
+/** The subtitle limits for the .srt and .vtt downloads. */
+function captionLimits() {
+	const limits = {};
+	for (const [key, [min, max]] of Object.entries(CAPTION_RANGES))
+		limits[key] = numberField(
+			key,
+			min,
+			max,
+			key === "maxLineChars" || key === "maxLines",
+		);
+	if (limits.minCueSeconds > limits.maxCueSeconds)
+		throw new SettingsError(
+			"The shortest cue must not be longer than the longest.",
+		);
+	return limits;
+}
+
+class SettingsError extends Error {}
+
+const detailed = () =>
+	document.querySelector("[name=format]:checked").value === "detailed";
 
 function clearTranscript() {
 	phrases = [];
 	phraseList.replaceChildren();
 	partial.textContent = "";
 	for (const button of downloads) button.disabled = true;
+	$("progress-row").hidden = true;
 }
 
 function hypothesis(body) {
@@ -70,17 +117,16 @@ function phrase(body) {
 	const text = best?.Display ?? body.DisplayText ?? "";
 	// NoMatch and other statuses carry no text to show.
 	if (body.RecognitionStatus !== "Success" || !text) return;
+	const detail = current?.detailed;
 	phrases.push({
-		text,
-		offset: body.Offset,
-		duration: body.Duration,
-		...(best ? { detail: body } : {}),
+		...captionPhrase(text, body),
+		...(detail ? { detail: body } : {}),
 	});
 	const item = document.createElement("li");
 	const time = document.createElement("time");
 	time.textContent = clock(body.Offset);
 	time.dateTime = `PT${(body.Offset / 1e7).toFixed(2)}S`;
-	item.append(time, " ", phraseText(text, best?.Words));
+	item.append(time, " ", phraseText(text, detail ? best?.Words : undefined));
 	phraseList.append(item);
 	item.scrollIntoView({ block: "nearest" });
 	for (const button of downloads) button.disabled = false;
@@ -115,17 +161,25 @@ function phraseText(text, words) {
  * transcript until turn.end. Whatever `setup` adds to `run.release` is released at the end.
  */
 async function runSession(source, setup) {
+	let options;
+	try {
+		options = settings();
+	} catch (error) {
+		setState("error", "Error");
+		showMessage(error.message);
+		return;
+	}
 	clearTranscript();
 	showMessage("");
 	setBusy(true);
 	startButton.disabled = true;
 	setState("connecting", "Connecting…");
-	const run = { release: [], stopping: false };
+	const run = { release: [], stopping: false, detailed: detailed() };
 	current = run;
 	try {
 		const token = await issueToken(location.origin, $("key").value.trim());
 		const session = new SpeechSession(
-			{ origin: location.origin, token, source, ...settings() },
+			{ origin: location.origin, token, source, ...options },
 			{ hypothesis, phrase },
 		);
 		run.session = session;
@@ -135,6 +189,8 @@ async function runSession(source, setup) {
 		setState("stopped", "Stopped");
 	} catch (error) {
 		setState("error", "Error");
+		// A file that failed before it was streamed leaves no progress to show.
+		if (!run.heard) $("progress-row").hidden = true;
 		showMessage(
 			error instanceof SpeechError || error instanceof MicrophoneError
 				? error.message
@@ -267,8 +323,10 @@ function transcribeFile(file) {
 		await session.open();
 		setState("listening", "Transcribing file");
 		report(0);
+		// The server may be far behind a file: stop drops what it has not recognized yet.
 		run.stop = () => {
 			run.stopping = true;
+			void session.stop();
 		};
 		const started = performance.now();
 		for (let at = 0; at < samples.length && !run.stopping; ) {
@@ -313,7 +371,15 @@ window.addEventListener("drop", (event) => {
 for (const button of downloads) {
 	button.addEventListener("click", () => {
 		const format = button.dataset.format;
-		const blob = new Blob([render(phrases, format)], {
+		let limits;
+		try {
+			limits = captionLimits();
+		} catch (error) {
+			showMessage(error.message);
+			return;
+		}
+		showMessage("");
+		const blob = new Blob([render(phrases, format, limits)], {
 			type: MEDIA_TYPES[format],
 		});
 		const link = document.createElement("a");
@@ -322,6 +388,10 @@ for (const button of downloads) {
 		link.click();
 		setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 	});
+}
+
+for (const [key, [min, max]] of Object.entries(CAPTION_RANGES)) {
+	Object.assign($(key), { min, max, value: CAPTION_DEFAULTS[key] });
 }
 
 // A server with a key answers 401 without one: then the page asks for it up front.

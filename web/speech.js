@@ -99,13 +99,16 @@ export async function issueToken(origin, key) {
 	} catch {
 		throw new SpeechError("unreachable", "The server cannot be reached.");
 	}
-	if (response.status === 401)
+	if (response.status === 401) {
+		// The server says which: "missing key" or "wrong key".
+		const reason = (await response.text().catch(() => "")).trim();
 		throw new SpeechError(
 			"unauthorized",
-			key
-				? "The server refused this key."
-				: "This server needs a key: enter it in Settings.",
+			reason === "missing key"
+				? "This server needs a key: enter it in Settings."
+				: "The server refused this key.",
 		);
+	}
 	if (response.status === 503)
 		throw new SpeechError("unreachable", "The server is shutting down.");
 	if (!response.ok)
@@ -190,7 +193,11 @@ export class SpeechSession {
 
 	/** @param {ArrayBuffer} pcm 16-bit little-endian samples */
 	send(pcm) {
-		if (this.ws?.readyState === WebSocket.OPEN && pcm.byteLength > 0)
+		if (
+			!this.ending &&
+			this.ws?.readyState === WebSocket.OPEN &&
+			pcm.byteLength > 0
+		)
 			this.ws.send(audioMessage(this.id, pcm));
 	}
 
@@ -206,6 +213,20 @@ export class SpeechSession {
 			this.ws.send(audioMessage(this.id, new ArrayBuffer(0)));
 		}
 		return this.done;
+	}
+
+	/**
+	 * Ends the turn now: the server drops the audio it has not recognized yet (a file sent
+	 * faster than it decodes), flushes the open phrase and answers turn.end. earshot's
+	 * extension, like Azure's synthesis.control; the end of audio follows for any other server.
+	 */
+	stop() {
+		// Also after end(): the server may still be working through what was sent.
+		if (!this.stopping && this.ws?.readyState === WebSocket.OPEN) {
+			this.stopping = true;
+			this.ws.send(textMessage("speech.control", this.id, { action: "stop" }));
+		}
+		return this.end();
 	}
 
 	close() {
@@ -227,8 +248,8 @@ export class SpeechSession {
 		} else if (message.path === "turn.end") {
 			// Unasked for, it means the server is ending the session: its close says why.
 			if (!this.ending) return;
-			this.ended = true;
-			this.resolve();
+			// A server that cut the turn short (shutting down) closes with a reason right after.
+			this.turnEnded = true;
 			this.close();
 		}
 	}
@@ -242,6 +263,11 @@ export class SpeechSession {
 	onClose(event) {
 		if (this.ended) return;
 		const reason = event.reason;
+		if (this.turnEnded && (event.code === 1000 || !reason)) {
+			this.ended = true;
+			this.resolve();
+			return;
+		}
 		if (event.code === 1007)
 			this.fail("refused", `The server refused the request: ${reason}`);
 		else if (reason === "too many sessions")

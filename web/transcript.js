@@ -1,19 +1,11 @@
 /**
  * Transcript downloads, in the shapes of the CLI's output (src/cli/output.ts). A phrase is
- * `{text, offset, duration, detail?}` with offsets in 100-ns ticks.
+ * `{text, offset, duration, words?, detail?}` with offsets in 100-ns ticks.
  */
 
-const TICKS_PER_SECOND = 10_000_000;
+import { buildCues, formatCue } from "./captions.js";
 
-/** `HH:MM:SS,mmm` (SRT) or `HH:MM:SS.mmm` (WebVTT), as the CLI writes them. */
-export function timestamp(seconds, separator) {
-	const ms = Math.round(seconds * 1000);
-	const pad = (n, width = 2) => String(n).padStart(width, "0");
-	const h = Math.floor(ms / 3_600_000);
-	const m = Math.floor(ms / 60_000) % 60;
-	const s = Math.floor(ms / 1000) % 60;
-	return `${pad(h)}:${pad(m)}:${pad(s)}${separator}${pad(ms % 1000, 3)}`;
-}
+const TICKS_PER_SECOND = 10_000_000;
 
 /** `m:ss`, or `h:mm:ss` past an hour: a phrase's start on the page. */
 export function clock(ticks) {
@@ -31,24 +23,21 @@ function seconds(phrase) {
 	};
 }
 
-/** The file body for `format`: "txt", "srt", "vtt" or "json". */
-export function render(phrases, format) {
+/**
+ * The file body for `format`: "txt", "srt", "vtt" or "json". Subtitles are cut into cues by
+ * `limits` (captions.js, as `earshot recognize` does).
+ */
+export function render(phrases, format, limits = {}) {
 	switch (format) {
 		case "txt":
 			return phrases.map((p) => `${p.text}\n`).join("");
 		case "srt":
-			return phrases
-				.map((p, i) => {
-					const { start, end } = seconds(p);
-					return `${i + 1}\n${timestamp(start, ",")} --> ${timestamp(end, ",")}\n${p.text}\n\n`;
-				})
-				.join("");
 		case "vtt":
-			return `WEBVTT\n\n${phrases
-				.map((p) => {
-					const { start, end } = seconds(p);
-					return `${timestamp(start, ".")} --> ${timestamp(end, ".")}\n${p.text}\n\n`;
-				})
+			return `${format === "vtt" ? "WEBVTT\n\n" : ""}${buildCues(
+				phrases,
+				limits,
+			)
+				.map((cue, i) => formatCue(cue, i + 1, format))
 				.join("")}`;
 		case "json":
 			return `${JSON.stringify(

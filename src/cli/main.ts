@@ -14,6 +14,7 @@ import {
 	type SpeechConfig,
 } from "../sdk/speech-config.js";
 import { registerServeCommand } from "../server/cli.js";
+import { captionLimits, captionOptions } from "./caption-options.js";
 import { engineOption, MODEL_HELP } from "./engine-option.js";
 import { OUTPUT_FORMATS } from "./output.js";
 import { runRecognize, UsageError } from "./recognize.js";
@@ -35,7 +36,7 @@ const program = new Command("earshot")
 		process.exitCode = await runSample(speechConfig(options));
 	});
 
-program
+const recognize = program
 	.command("recognize")
 	.description("transcribe a file, stdin or the microphone")
 	.option(
@@ -80,8 +81,13 @@ program
 		"\nExamples:\n  earshot recognize --file talk.mp3 --output srt > talk.srt\n  arecord -f S16_LE -r 16000 | earshot recognize --stdin --rate 16000\n  earshot recognize --mic --output jsonl",
 	)
 	.action(async (options) => {
-		process.exitCode = await runRecognize(speechConfig(options), options);
+		process.exitCode = await runRecognize(speechConfig(options), {
+			...options,
+			captions: captionLimits(options),
+		});
 	});
+
+for (const option of captionOptions()) recognize.addOption(option);
 
 registerModelsCommand(program);
 registerEvalCommand(program, speechConfig);

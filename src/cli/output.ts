@@ -1,3 +1,11 @@
+import {
+	type CaptionLimits,
+	type Cue,
+	captionPhrase,
+	formatCue,
+	phraseCues,
+	settleCues,
+} from "../../web/captions.js";
 import { TICKS_PER_SECOND } from "../recognition/events.js";
 import type { SpeechRecognitionResult } from "../sdk/results.js";
 
@@ -10,26 +18,37 @@ export const OUTPUT_FORMATS: OutputFormatName[] = [
 	"vtt",
 ];
 
-/** Writes final phrases as they arrive, in one of the CLI's output formats. */
+/** Output formats that are subtitles, cut into cues by the caption limits. */
+export function isSubtitles(format: OutputFormatName): format is "srt" | "vtt" {
+	return format === "srt" || format === "vtt";
+}
+
+/**
+ * Writes final phrases as they arrive, in one of the CLI's output formats. Subtitle cues of a
+ * phrase wait for the next phrase, which says how long a short one may stay up.
+ */
 export class TranscriptWriter {
 	private cues = 0;
+	private pending: Cue[] = [];
 	private readonly all: unknown[] = [];
 
 	constructor(
 		private readonly format: OutputFormatName,
 		private readonly write: (text: string) => void,
+		private readonly captions: Partial<CaptionLimits> = {},
 	) {
 		if (format === "vtt") write("WEBVTT\n\n");
 	}
 
 	phrase(result: SpeechRecognitionResult, detailed: boolean): void {
+		const detail = result.json ? JSON.parse(result.json) : undefined;
 		const entry = {
 			text: result.text,
 			offset: result.offset,
 			duration: result.duration,
 			start: result.offset / TICKS_PER_SECOND,
 			end: (result.offset + result.duration) / TICKS_PER_SECOND,
-			...(detailed && result.json ? { detail: JSON.parse(result.json) } : {}),
+			...(detailed && detail ? { detail } : {}),
 		};
 		switch (this.format) {
 			case "text":
@@ -42,30 +61,31 @@ export class TranscriptWriter {
 				this.all.push(entry);
 				break;
 			case "srt":
-				this.write(
-					`${++this.cues}\n${timestamp(entry.start, ",")} --> ${timestamp(entry.end, ",")}\n${result.text}\n\n`,
+			case "vtt": {
+				const cues = phraseCues(
+					{
+						...captionPhrase(result.text, detail),
+						offset: result.offset,
+						duration: result.duration,
+					},
+					this.captions,
 				);
-				break;
-			case "vtt":
-				this.write(
-					`${timestamp(entry.start, ".")} --> ${timestamp(entry.end, ".")}\n${result.text}\n\n`,
-				);
-				break;
+				if (cues.length === 0) break;
+				this.flush(cues[0].start);
+				this.pending = cues;
+			}
 		}
 	}
 
 	end(): void {
+		this.flush(Number.POSITIVE_INFINITY);
 		if (this.format === "json")
 			this.write(`${JSON.stringify(this.all, null, 2)}\n`);
 	}
-}
 
-/** `HH:MM:SS,mmm` (SRT) or `HH:MM:SS.mmm` (WebVTT). */
-export function timestamp(seconds: number, separator: "," | "."): string {
-	const ms = Math.round(seconds * 1000);
-	const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-	const h = Math.floor(ms / 3_600_000);
-	const m = Math.floor(ms / 60_000) % 60;
-	const s = Math.floor(ms / 1000) % 60;
-	return `${pad(h)}:${pad(m)}:${pad(s)}${separator}${pad(ms % 1000, 3)}`;
+	private flush(nextStart: number): void {
+		for (const cue of settleCues(this.pending, nextStart, this.captions))
+			this.write(formatCue(cue, ++this.cues, this.format as "srt" | "vtt"));
+		this.pending = [];
+	}
 }

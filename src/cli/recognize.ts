@@ -9,7 +9,12 @@ import { AudioConfig } from "../sdk/audio-config.js";
 import { OutputFormat, PropertyId, ResultReason } from "../sdk/enums.js";
 import { SpeechRecognizer } from "../sdk/recognizer.js";
 import type { SpeechConfig } from "../sdk/speech-config.js";
-import { type OutputFormatName, TranscriptWriter } from "./output.js";
+import type { CaptionLimits } from "./caption-options.js";
+import {
+	isSubtitles,
+	type OutputFormatName,
+	TranscriptWriter,
+} from "./output.js";
 
 export interface RecognizeOptions {
 	file?: string;
@@ -22,6 +27,8 @@ export interface RecognizeOptions {
 	segmentationSilenceMs?: number;
 	detailed?: boolean;
 	output: OutputFormatName;
+	/** Subtitle limits for srt and vtt. */
+	captions?: Partial<CaptionLimits>;
 }
 
 /** `earshot recognize`: transcribes a file, stdin or the microphone; resolves with the exit code. */
@@ -44,7 +51,9 @@ export async function runRecognize(
 			String(options.segmentationSilenceMs),
 		);
 	}
-	if (options.detailed) speechConfig.outputFormat = OutputFormat.Detailed;
+	// Subtitles are timed from the word times that only Detailed output carries.
+	if (options.detailed || isSubtitles(options.output))
+		speechConfig.outputFormat = OutputFormat.Detailed;
 
 	const live = options.mic !== undefined && options.mic !== false;
 	const progress = live ? undefined : createProgress();
@@ -57,10 +66,14 @@ export async function runRecognize(
 			);
 
 	const recognizer = new SpeechRecognizer(speechConfig, audioConfig);
-	const writer = new TranscriptWriter(options.output, (text) => {
-		progress?.clear();
-		process.stdout.write(text);
-	});
+	const writer = new TranscriptWriter(
+		options.output,
+		(text) => {
+			progress?.clear();
+			process.stdout.write(text);
+		},
+		options.captions,
+	);
 	const showPartials = options.output === "text" && process.stderr.isTTY;
 	let error: string | undefined;
 	const stopped = new Promise<void>((resolve) => {

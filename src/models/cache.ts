@@ -8,7 +8,10 @@ export interface ModelStoreOptions {
 	dir?: string;
 	/** Default: the built-in REGISTRY. */
 	registry?: Registry;
-	/** Replaces the release base URL. Default: EARSHOT_MODEL_MIRROR. */
+	/**
+	 * Tried before a model's own source: an http(s) URL, a file:// URL or a directory; "" for
+	 * none. Default: EARSHOT_MODEL_MIRROR.
+	 */
 	mirror?: string;
 }
 
@@ -27,7 +30,7 @@ export function modelsDir(
 export function modelMirror(
 	options: Pick<ModelStoreOptions, "mirror"> = {},
 ): string | undefined {
-	return options.mirror ?? (process.env.EARSHOT_MODEL_MIRROR || undefined);
+	return (options.mirror ?? process.env.EARSHOT_MODEL_MIRROR) || undefined;
 }
 
 /** The directory a model is (or would be) installed in. */

@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Location } from "./mirror.js";
 
 export async function sha256File(path: string): Promise<string> {
 	const hash = createHash("sha256");
@@ -36,11 +39,19 @@ const CHECKSUM_LIST_TIMEOUT_MS = 30_000;
  * carry one), or undefined when there is no such list or it does not name the asset.
  */
 export async function publishedChecksum(
-	assetUrl: string,
+	asset: Location,
 	fileName: string,
 	signal?: AbortSignal,
 ): Promise<string | undefined> {
-	const listUrl = new URL("checksum.txt", assetUrl);
+	// The list is a bonus: without it the archive is installed with its hash recorded.
+	if ("path" in asset) {
+		const list = await readFile(
+			join(dirname(asset.path), "checksum.txt"),
+			"utf8",
+		).catch(() => undefined);
+		return list === undefined ? undefined : findChecksum(list, fileName);
+	}
+	const listUrl = new URL("checksum.txt", asset.url);
 	const timeout = AbortSignal.timeout(CHECKSUM_LIST_TIMEOUT_MS);
 	try {
 		const response = await fetch(listUrl, {
@@ -52,7 +63,6 @@ export async function publishedChecksum(
 		}
 		return findChecksum(await response.text(), fileName);
 	} catch {
-		// The list is a bonus: without it the archive is installed with its hash recorded.
 		return undefined;
 	}
 }

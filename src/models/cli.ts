@@ -10,7 +10,7 @@ import {
 	verifyModel,
 } from "./install.js";
 import { type ListedModel, listModels } from "./list.js";
-import { findModel } from "./registry.js";
+import { findModel, type ModelEntry, modelBytes } from "./registry.js";
 
 /** Runs a command's work; a failure becomes one red `earshot: ...` line and exit code 1. */
 function handled<Args extends unknown[]>(
@@ -30,24 +30,29 @@ function handled<Args extends unknown[]>(
 
 function formatBytes(bytes: number): string {
 	if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-	if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
+	if (bytes >= 1e7) return `${Math.round(bytes / 1e6)} MB`;
+	if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
 	if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
 	return `${bytes} B`;
+}
+
+function sizeText(entry: ModelEntry): string {
+	const size = modelBytes(entry);
+	if (!size) return "?";
+	return `${size.exact ? "" : "~"}${formatBytes(size.bytes)}`;
 }
 
 function listRow({ entry, installed }: ListedModel): string[] {
 	return [
 		entry.name,
 		entry.kind,
-		entry.approxBytes === undefined
-			? "?"
-			: `~${formatBytes(entry.approxBytes)}`,
+		sizeText(entry),
 		entry.languages.join(",") || "-",
 		entry.kind === "vad" ? "-" : entry.streaming ? "yes" : "no",
 		entry.werLibriSpeechClean === undefined
 			? "-"
 			: `${entry.werLibriSpeechClean} %`,
-		installed ? "installed" : "-",
+		installed ? "installed" : "available",
 	];
 }
 
@@ -75,7 +80,11 @@ async function list(options: { json?: boolean }): Promise<void> {
 		const json = models.map(({ entry, installed, dir }) => ({
 			name: entry.name,
 			kind: entry.kind,
-			approxBytes: entry.approxBytes ?? null,
+			bytes: modelBytes(entry)?.bytes ?? null,
+			source:
+				entry.source.type === "wheel"
+					? `${entry.source.package}==${entry.source.version}`
+					: entry.source.url,
 			languages: entry.languages,
 			streaming: entry.streaming,
 			werLibriSpeechClean: entry.werLibriSpeechClean ?? null,
@@ -99,7 +108,7 @@ async function list(options: { json?: boolean }): Promise<void> {
 	);
 }
 
-/** A progress bar on stderr, one per model; nothing at all when stderr is not a terminal. */
+/** A progress bar on stderr, one per fetched file; nothing at all when stderr is not a terminal. */
 function progressReporter(): {
 	onProgress?: (p: PullProgress) => void;
 	stop: () => void;
@@ -110,19 +119,20 @@ function progressReporter(): {
 	const stop = () => {
 		bar?.stop();
 		bar = undefined;
+		current = undefined;
 	};
-	const onProgress = ({ model, received, total }: PullProgress) => {
-		if (model !== current) {
+	const onProgress = ({ model, file, received, total }: PullProgress) => {
+		if (`${model}/${file}` !== current) {
 			stop();
-			current = model;
+			current = `${model}/${file}`;
 			bar = new SingleBar({
 				stream: process.stderr,
-				format: "{model} [{bar}] {percentage}% {done} of {size}",
+				format: "{file} [{bar}] {percentage}% {done} of {size}",
 				hideCursor: true,
 			});
-			const size = total ?? findModel(model).approxBytes ?? received;
+			const size = total ?? modelBytes(findModel(model))?.bytes ?? received;
 			bar.start(size, received, {
-				model,
+				file,
 				done: formatBytes(received),
 				size: formatBytes(size),
 			});
@@ -142,6 +152,12 @@ async function pull(names: string[]): Promise<void> {
 		for (const name of names) {
 			const results = await pullModel(name, {
 				onProgress: progress.onProgress,
+				onStep: (model, message) => {
+					progress.stop();
+					if (process.stderr.isTTY)
+						process.stderr.write(`${pc.dim(`${model}: ${message}`)}\n`);
+				},
+				showPipOutput: process.stderr.isTTY,
 				signal: controller.signal,
 			});
 			progress.stop();
@@ -153,7 +169,7 @@ async function pull(names: string[]): Promise<void> {
 					continue;
 				}
 				process.stdout.write(
-					`${pc.green("installed")} ${result.model} in ${result.dir}\n`,
+					`${pc.green("installed")} ${result.model} in ${result.dir} (from ${result.source})\n`,
 				);
 				if (result.checksumSource === "unverified") {
 					process.stderr.write(

@@ -1,5 +1,7 @@
+import { createReadStream } from "node:fs";
 import { open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { ModelError, toModelError } from "./errors.js";
+import type { Location } from "./mirror.js";
 
 export interface DownloadProgress {
 	/** Bytes of the file on disk so far, resumed bytes included. */
@@ -49,7 +51,10 @@ function httpError(
 	statusText: string,
 ): ModelError {
 	if (status === 404)
-		return new ModelError("http", `not found on the server (HTTP 404): ${url}`);
+		return new ModelError(
+			"not-found",
+			`not found on the server (HTTP 404): ${url}`,
+		);
 	return new ModelError(
 		"http",
 		`HTTP ${status}${statusText ? ` ${statusText}` : ""} from ${url}`,
@@ -165,5 +170,43 @@ export async function downloadToFile(
 			"network",
 			`download of ${url} ended early at ${received} of ${total} bytes; run the pull again to resume`,
 		);
+	}
+}
+
+/**
+ * Fetches a file into `partial`: downloads a URL (resuming, see downloadToFile), or copies a
+ * file of a directory mirror. A file that is not there is a "not-found" ModelError.
+ */
+export async function fetchToFile(
+	location: Location,
+	partial: string,
+	options: DownloadOptions = {},
+): Promise<void> {
+	if ("url" in location) return downloadToFile(location.url, partial, options);
+	await discardPartial(partial);
+	let total: number;
+	try {
+		total = (await stat(location.path)).size;
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code === "ENOENT")
+			throw new ModelError("not-found", `not found: ${location.path}`);
+		throw toModelError(err, `cannot read ${location.path}`);
+	}
+	const file = await open(partial, "w").catch((err) => {
+		throw toModelError(err, `cannot write ${partial}`);
+	});
+	let received = 0;
+	try {
+		for await (const chunk of createReadStream(location.path, {
+			signal: options.signal,
+		})) {
+			await file.write(chunk as Buffer);
+			received += (chunk as Buffer).byteLength;
+			options.onProgress?.({ received, total });
+		}
+	} catch (err) {
+		throw toModelError(err, `cannot copy ${location.path}`);
+	} finally {
+		await file.close();
 	}
 }

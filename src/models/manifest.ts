@@ -3,13 +3,15 @@ import { join, relative, sep } from "node:path";
 import { MANIFEST_FILE } from "./cache.js";
 import { sha256File } from "./checksum.js";
 
-/** How the archive's sha256 was checked when the model was installed. */
+/** How the download was checked when the model was installed ("registry": against a pinned sha256). */
 export type ChecksumSource = "registry" | "published" | "unverified";
 
 export interface Manifest {
 	model: string;
+	/** Where the files came from: a URL, a mirror's path, or pip. */
 	url: string;
-	archiveSha256: string;
+	/** The downloaded archive's or wheel's sha256; absent when the files were fetched one by one. */
+	archiveSha256?: string;
 	checksumSource: ChecksumSource;
 	installedAt: string;
 	/** sha256 of every installed file, by path relative to the model directory ("/"-separated). */
@@ -45,7 +47,9 @@ export async function writeManifest(
 	const lines = [
 		`# model: ${manifest.model}`,
 		`# url: ${manifest.url}`,
-		`# archive-sha256: ${manifest.archiveSha256}`,
+		...(manifest.archiveSha256
+			? [`# archive-sha256: ${manifest.archiveSha256}`]
+			: []),
 		`# checksum-source: ${manifest.checksumSource}`,
 		`# installed-at: ${manifest.installedAt}`,
 		...[...manifest.files].map(([path, hash]) => `${hash}  ${path}`),
@@ -72,7 +76,7 @@ export async function readManifest(dir: string): Promise<Manifest | undefined> {
 	return {
 		model: comments.get("model") ?? "",
 		url: comments.get("url") ?? "",
-		archiveSha256: comments.get("archive-sha256") ?? "",
+		archiveSha256: comments.get("archive-sha256"),
 		checksumSource: (comments.get("checksum-source") ??
 			"unverified") as ChecksumSource,
 		installedAt: comments.get("installed-at") ?? "",

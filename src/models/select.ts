@@ -2,8 +2,13 @@ import type { ModelStoreOptions } from "./cache.js";
 import { findInstalledModel, type InstalledModel } from "./install.js";
 import { REGISTRY } from "./registry.js";
 
-/** Recognition models from most to least preferred: accuracy first, then streaming, then size. */
+/**
+ * Recognition models from most to least preferred. Moonshine base comes first because it is the
+ * one every user can get (from the Python package index); the rest go by accuracy, then
+ * streaming, then size.
+ */
 export const MODEL_PREFERENCE: readonly string[] = [
+	"moonshine-base-en",
 	"sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8",
 	"sherpa-onnx-streaming-zipformer-en-2023-06-26",
 	"sherpa-onnx-moonshine-base-en-int8",
@@ -37,4 +42,4 @@ export async function bestInstalledModel(
 }
 
 /** The one-line hint the CLI prints when it falls back to PocketSphinx. */
-export const PULL_HINT = `no sherpa-onnx model installed; using PocketSphinx (try \`earshot models pull ${MODEL_PREFERENCE[1]}\`)`;
+export const PULL_HINT = `no sherpa-onnx model installed; using PocketSphinx (try \`earshot models pull ${MODEL_PREFERENCE[0]}\`)`;

@@ -29,6 +29,11 @@ export const MessagePath = {
 	SpeechContext: "speech.context",
 	Audio: "audio",
 	Telemetry: "telemetry",
+	/**
+	 * earshot's extension, modelled on Azure's synthesis.control: `{"action":"stop"}` ends the
+	 * turn now, dropping audio not yet recognized. The official SDKs never send it.
+	 */
+	SpeechControl: "speech.control",
 	TurnStart: "turn.start",
 	SpeechStartDetected: "speech.startDetected",
 	SpeechHypothesis: "speech.hypothesis",
@@ -402,6 +407,19 @@ export function speechContextMessage(
 	);
 }
 
+/** earshot's speech.control (see MessagePath.SpeechControl). */
+export function speechControlMessage(
+	requestId: string,
+	action: "stop",
+): TextMessage {
+	return jsonMessage(
+		MessagePath.SpeechControl,
+		requestId,
+		{ action },
+		ContentType.Json,
+	);
+}
+
 /** The first audio message of a turn carries the RIFF header and Content-Type audio/x-wav. */
 export function audioMessage(
 	requestId: string,
@@ -446,9 +464,10 @@ export function telemetryMessage(
 
 /** A message that a client sends, as a server reads it. */
 export type ClientMessage =
+	/** The native SDKs (Python, Java, C++) send it once per connection, without X-RequestId. */
 	| {
 			readonly type: "speech.config";
-			readonly requestId: string;
+			readonly requestId?: string;
 			readonly body: SpeechConfigBody;
 	  }
 	| {
@@ -468,6 +487,11 @@ export type ClientMessage =
 			readonly requestId: string;
 			readonly body: unknown;
 	  }
+	| {
+			readonly type: "speech.control";
+			readonly requestId: string;
+			readonly action: string;
+	  }
 	/** A path this protocol does not define; the caller decides whether to ignore it. */
 	| {
 			readonly type: "unknown";
@@ -476,14 +500,16 @@ export type ClientMessage =
 	  };
 
 export function parseClientMessage(message: Message): ClientMessage {
+	if (message.path.toLowerCase() === MessagePath.SpeechConfig) {
+		const requestId = message.headers.get(HeaderName.RequestId);
+		return {
+			type: "speech.config",
+			...(requestId ? { requestId } : {}),
+			body: jsonObjectBody(message) as SpeechConfigBody,
+		};
+	}
 	const requestId = requireRequestId(message);
 	switch (message.path.toLowerCase()) {
-		case MessagePath.SpeechConfig:
-			return {
-				type: "speech.config",
-				requestId,
-				body: jsonObjectBody(message) as SpeechConfigBody,
-			};
 		case MessagePath.SpeechContext:
 			return {
 				type: "speech.context",
@@ -492,6 +518,12 @@ export function parseClientMessage(message: Message): ClientMessage {
 			};
 		case MessagePath.Telemetry:
 			return { type: "telemetry", requestId, body: jsonBody(message) };
+		case MessagePath.SpeechControl: {
+			const { action } = jsonObjectBody(message);
+			if (typeof action !== "string")
+				throw new ProtocolError("speech.control needs an action");
+			return { type: "speech.control", requestId, action };
+		}
 		case MessagePath.Audio: {
 			if (message.kind !== "binary")
 				throw new ProtocolError("audio must be a binary message");

@@ -37,6 +37,7 @@ export class RecognitionSession {
 	/** Resolves once `sessionStopped` has been emitted. */
 	readonly done: Promise<void>;
 	private stopRequested = false;
+	private dropBuffered = false;
 	private samples = 0;
 	private phraseOpen = false;
 	private phraseStart = 0;
@@ -81,10 +82,12 @@ export class RecognitionSession {
 	}
 
 	/**
-	 * Stops now: audio already captured is decoded, the open phrase is flushed into a final
-	 * `recognized`, and `sessionStopped` follows. It never waits for more audio.
+	 * Stops now: audio already captured is decoded (unless `dropBuffered`, or the source is not
+	 * live), the open phrase is flushed into a final `recognized`, and `sessionStopped` follows.
+	 * It never waits for more audio.
 	 */
-	async stop(): Promise<void> {
+	async stop(options: { dropBuffered?: boolean } = {}): Promise<void> {
+		if (options.dropBuffered) this.dropBuffered = true;
 		this.stopRequested = true;
 		this.source?.close();
 		await this.done;
@@ -107,7 +110,7 @@ export class RecognitionSession {
 			const resampler = createResampler(source.sampleRate, rate);
 			for await (const input of source.chunks()) {
 				// A live source's buffered audio was heard, so it is decoded; a file's rest was not.
-				if (this.stopRequested && !source.live) break;
+				if (this.stopRequested && (!source.live || this.dropBuffered)) break;
 				for (const piece of split(resampler.process(input), chunk))
 					await this.write(stream, piece);
 			}

@@ -1,6 +1,12 @@
+import { basename } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { engineOption, MODEL_HELP } from "../cli/engine-option.js";
-import { modelArgument } from "../engines/select.js";
+import {
+	type EngineChoice,
+	modelArgument,
+	type ResolvedEngine,
+	resolveEngine,
+} from "../engines/select.js";
 import { startServer } from "./server.js";
 
 interface ServeOptions {
@@ -61,6 +67,10 @@ export function registerServeCommand(program: Command): void {
 			'\nClients:\n  JavaScript: sdk.SpeechConfig.fromHost(new URL("ws://localhost:5000"))\n  Python:     speechsdk.SpeechConfig(host="ws://localhost:5000")\n\nGET /healthz and /metrics (Prometheus); one JSON line per session on stderr.',
 		)
 		.action(async (options: ServeOptions) => {
+			const engine: EngineChoice = {
+				engine: options.engine,
+				...(options.model ? modelArgument(options.model) : {}),
+			};
 			const server = await startServer({
 				host: options.host,
 				port: options.port,
@@ -68,14 +78,21 @@ export function registerServeCommand(program: Command): void {
 				maxSessions: options.maxSessions,
 				maxSessionSeconds: options.maxSessionSeconds,
 				maxFrameBytes: options.maxFrameBytes,
-				engine: {
-					engine: options.engine,
-					...(options.model ? modelArgument(options.model) : {}),
-				},
+				engine,
 			});
+			const resolved = await resolveEngine(engine);
+			const model = modelDescription(resolved);
+			const page = `${server.url.replace(/^ws/, "http")}/`;
 			process.stderr.write(
-				`${JSON.stringify({ event: "listening", url: server.url, key: Boolean(options.key) })}\n`,
+				`${JSON.stringify({ event: "listening", url: server.url, page, engine: resolved.engine, model, key: Boolean(options.key) })}\n`,
 			);
+			// The JSON line is for machines; a person at a terminal also gets where to go.
+			if (process.stderr.isTTY)
+				process.stderr.write(
+					`earshot: live captions at ${page}\n` +
+						`earshot: engine ${resolved.engine}, model ${model}\n` +
+						`earshot: Speech SDK clients: SpeechConfig.fromHost(new URL("${server.url}"))${options.key ? ", with the key" : ""}; Ctrl-C stops\n`,
+				);
 			const stop = () => {
 				process.stderr.write(
 					`${JSON.stringify({ event: "draining", deadlineSeconds: options.drainSeconds })}\n`,
@@ -87,6 +104,15 @@ export function registerServeCommand(program: Command): void {
 			process.once("SIGTERM", stop);
 			process.once("SIGINT", stop);
 		});
+}
+
+/** The model in words: its directory's name, or the default model. */
+function modelDescription(resolved: ResolvedEngine): string {
+	if (resolved.engine === "sherpa")
+		return `${basename(resolved.model.dir)} (${resolved.model.kind})`;
+	return resolved.modelDir
+		? basename(resolved.modelDir)
+		: "en-us (Debian's PocketSphinx model)";
 }
 
 function whole(min: number): (value: string) => number {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { debuglog } from "node:util";
 import type { WebSocket } from "ws";
 import type { Engine } from "../engines/engine.js";
 import { checkLanguage } from "../engines/select.js";
@@ -19,6 +20,9 @@ import { parseAudioHeader } from "../protocol/wav-header.js";
 import type { ServerMetrics } from "./metrics.js";
 import { turnSettings } from "./settings.js";
 import { Turn } from "./turn.js";
+
+/** NODE_DEBUG=earshot shows the messages a session ignores. */
+const debug = debuglog("earshot");
 
 export interface ConnectionLimits {
 	maxFrameBytes: number;
@@ -50,6 +54,8 @@ export class Connection {
 	/** Resolves once the socket is closed and the turn's decoder is released. */
 	readonly done: Promise<SessionLog>;
 	private configured = false;
+	/** The client is a native-core SDK (Python, Java, C++, C#…), which ends a turn's audio at speech.endDetected. */
+	private nativeCore = false;
 	private context: { requestId: string; body: SpeechContextBody } | undefined;
 	private turn: Turn | undefined;
 	/** Request ids of ended turns, whose late audio is ignored. */
@@ -121,14 +127,34 @@ export class Connection {
 		if (message.type !== "speech.config" && !this.configured)
 			throw new ProtocolError(`${message.type} before speech.config`);
 		switch (message.type) {
-			case "speech.config":
+			case "speech.config": {
 				this.configured = true;
+				const system = message.body.context?.system;
+				this.nativeCore =
+					system?.name === "SpeechSDK" &&
+					system.lang !== undefined &&
+					system.lang !== "JavaScript";
 				return;
+			}
 			case "speech.context":
 				this.context = { requestId: message.requestId, body: message.body };
 				return;
 			case "audio":
 				this.onAudio(message);
+				return;
+			case "speech.control":
+				if (message.action !== "stop")
+					throw new ProtocolError(
+						`unknown speech.control action ${JSON.stringify(message.action)}`,
+					);
+				if (this.turn?.requestId === message.requestId) this.turn.abandon();
+				return;
+			default:
+				debug(
+					"session %s: ignored %s",
+					this.id,
+					message.type === "unknown" ? message.path : message.type,
+				);
 		}
 	}
 
@@ -165,6 +191,7 @@ export class Connection {
 			header,
 			settings,
 			this.request.mode === "interactive",
+			this.nativeCore && this.request.mode !== "interactive",
 			(m) => this.send(m),
 			this.metrics,
 		);

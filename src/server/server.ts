@@ -104,11 +104,12 @@ export async function startServer(
 			path.toLowerCase() === "/sts/v1.0/issuetoken" &&
 			req.method === "POST"
 		) {
-			const key = req.headers[AuthHeader.SubscriptionKey.toLowerCase()];
-			const token = keys
-				? keys.issueToken(typeof key === "string" ? key : undefined)
-				: "earshot";
-			return token ? reply(res, 200, token) : reply(res, 401, "wrong key\n");
+			const header = req.headers[AuthHeader.SubscriptionKey.toLowerCase()];
+			const key = typeof header === "string" && header ? header : undefined;
+			const token = keys ? keys.issueToken(key) : "earshot";
+			// The body tells a client (the page) whether to ask for a key or for another one.
+			if (!token) return reply(res, 401, key ? "wrong key\n" : "missing key\n");
+			return reply(res, 200, token);
 		}
 		// The live-captions page (web/) at `/`.
 		if (await serveStatic(path, req.method ?? "GET", res)) return;
@@ -128,9 +129,17 @@ export async function startServer(
 			if (!(error instanceof ProtocolError)) throw error;
 			badRequest = error.message;
 		}
-		if (keys && !keys.allows(request?.credentials ?? {})) {
+		const credentials = request?.credentials ?? {};
+		if (keys && !keys.allows(credentials)) {
 			metrics.refusedSessions.inc({ reason: "unauthorized" });
-			return refuseUpgrade(socket, 401, "Unauthorized");
+			const given =
+				credentials.subscriptionKey ?? credentials.authorizationToken;
+			return refuseUpgrade(
+				socket,
+				401,
+				"Unauthorized",
+				given ? "wrong key" : "missing key",
+			);
 		}
 		wss.handleUpgrade(req, socket, head, (ws) => {
 			if (!request) return ws.close(CloseCode.InvalidPayload, badRequest);
@@ -184,34 +193,44 @@ export async function startServer(
 
 /**
  * Beyond capacity the socket is accepted and the client's first request answered with Azure's
- * TooManyRequests phrase, which the SDK reports as canceled TooManyRequests. The close waits a
- * moment, since the SDK would report a close that it handles first as ConnectionFailure.
+ * TooManyRequests phrase, which the SDK reports as canceled TooManyRequests. The native SDKs'
+ * speech.config has no request id, so the answer waits for the first message that has one. The
+ * close waits a moment, since the SDK would report a close that it handles first as
+ * ConnectionFailure.
  */
 function refuseAtCapacity(ws: WebSocket): void {
 	ws.on("error", () => {});
-	ws.once("message", (data, isBinary) => {
+	const close = setTimeout(() => {
+		ws.close(CloseCode.ServiceError, "too many sessions");
+		setTimeout(() => ws.terminate(), 2000).unref();
+	}, 1000);
+	close.unref();
+	const answer = (data: Buffer, isBinary: boolean) => {
+		let requestId: string | undefined;
 		try {
-			const { requestId } = parseClientMessage(
-				decodeFrame(data as Buffer, isBinary),
-			);
-			ws.send(
-				encodeMessage(
-					speechPhraseMessage(requestId, statusPhraseBody("TooManyRequests")),
-				),
-			);
+			({ requestId } = parseClientMessage(decodeFrame(data, isBinary)));
 		} catch {
 			// Not a protocol message: the close alone says it.
 		}
-		setTimeout(() => {
-			ws.close(CloseCode.ServiceError, "too many sessions");
-			setTimeout(() => ws.terminate(), 2000).unref();
-		}, 1000).unref();
-	});
+		if (!requestId) return;
+		ws.off("message", answer);
+		ws.send(
+			encodeMessage(
+				speechPhraseMessage(requestId, statusPhraseBody("TooManyRequests")),
+			),
+		);
+	};
+	ws.on("message", answer);
 }
 
-function refuseUpgrade(socket: Socket, status: number, text: string): void {
+function refuseUpgrade(
+	socket: Socket,
+	status: number,
+	text: string,
+	body = text,
+): void {
 	socket.end(
-		`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`,
+		`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length + 1}\r\n\r\n${body}\n`,
 	);
 }
 

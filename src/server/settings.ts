@@ -16,9 +16,15 @@ export interface TurnSettings {
 	options: SessionOptions;
 }
 
-/** The SDK's phrase list, as DynamicGrammarBuilder puts it in speech.context. */
+/**
+ * The SDK's phrase list in speech.context: the JS SDK's DynamicGrammarBuilder writes
+ * `groups`/`items`/`text`, the native SDKs `Groups`/`Items`/`Text`.
+ */
+type GrammarItem = { text?: unknown; Text?: unknown };
+type GrammarGroup = { items?: GrammarItem[]; Items?: GrammarItem[] };
 interface Grammar {
-	groups?: { items?: { text?: unknown }[] }[];
+	groups?: GrammarGroup[];
+	Groups?: GrammarGroup[];
 }
 
 /**
@@ -33,7 +39,7 @@ export function turnSettings(
 ): TurnSettings {
 	const detection = context.phraseDetection ?? {};
 	const segmentation: SegmentationSettings =
-		detection[request.mode]?.segmentation ?? {};
+		modeSettings(detection, request.mode)?.segmentation ?? {};
 	const silence =
 		segmentation.segmentationSilenceTimeoutMs ??
 		request.segmentationSilenceTimeoutMs;
@@ -70,6 +76,19 @@ export function turnSettings(
 	};
 }
 
+/** The JS SDK keys the mode's settings in lower case, the native SDKs in upper case ("CONVERSATION"). */
+function modeSettings(
+	detection: NonNullable<SpeechContextBody["phraseDetection"]>,
+	mode: SessionRequest["mode"],
+): { segmentation?: SegmentationSettings } | undefined {
+	const key = Object.keys(detection).find((k) => k.toLowerCase() === mode);
+	return key === undefined
+		? undefined
+		: (detection as Record<string, { segmentation?: SegmentationSettings }>)[
+				key
+			];
+}
+
 function profanity(value: string | undefined): Profanity {
 	const lower = value?.toLowerCase();
 	return lower === "raw" ? "Raw" : lower === "removed" ? "Removed" : "Masked";
@@ -96,9 +115,10 @@ function checked(
 }
 
 function phraseList(grammar: Grammar | undefined): string[] {
-	return (grammar?.groups ?? []).flatMap((group) =>
-		(group.items ?? []).flatMap((item) =>
-			typeof item.text === "string" ? [item.text] : [],
-		),
+	return (grammar?.groups ?? grammar?.Groups ?? []).flatMap((group) =>
+		(group.items ?? group.Items ?? []).flatMap((item) => {
+			const text = item.text ?? item.Text;
+			return typeof text === "string" ? [text] : [];
+		}),
 	);
 }

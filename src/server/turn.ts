@@ -9,6 +9,7 @@ import {
 	speechHypothesisMessage,
 	speechPhraseMessage,
 	speechStartDetectedMessage,
+	statusPhraseBody,
 	TICKS_PER_SECOND,
 	turnEndMessage,
 	turnStartMessage,
@@ -29,6 +30,13 @@ export type TurnOutcome =
  * to a RecognitionSession on the shared engine, whose events become service messages. A
  * continuous turn lasts until the client's audio ends, so offsets are on the session's clock and
  * the SDK never replays audio; an interactive turn ends after its first phrase.
+ *
+ * A continuous turn ends with an EndOfDictation phrase reaching to the end of the audio
+ * received: SDKs raise no event for it, and the native SDKs (Python, Java, C++, C#) count the
+ * audio up to its end as recognized, so they do not replay the silence after the last phrase in a
+ * new turn. The native SDKs also stop a turn's audio at speech.endDetected, as Azure sends it in
+ * continuous mode only when the speech stream ends; for them (`speechEventsPerTurn`) a continuous
+ * turn has one speech.startDetected, at its first speech, and one speech.endDetected, at its end.
  */
 export class Turn {
 	readonly done: Promise<TurnOutcome>;
@@ -40,6 +48,7 @@ export class Turn {
 	/** When audio arrived: [ticks received so far, ms timestamp], oldest first. */
 	private arrivals: [number, number][] = [];
 	private answered = false;
+	private speechStarted = false;
 	private error: TurnOutcome | undefined;
 	private resolveDone!: (outcome: TurnOutcome) => void;
 
@@ -49,6 +58,7 @@ export class Turn {
 		header: WavHeader,
 		private readonly settings: TurnSettings,
 		private readonly interactive: boolean,
+		private readonly speechEventsPerTurn: boolean,
 		private readonly send: (message: TextMessage) => void,
 		private readonly metrics: ServerMetrics,
 	) {
@@ -90,6 +100,11 @@ export class Turn {
 		this.source.end();
 	}
 
+	/** The client's stop (speech.control): audio not yet recognized is dropped, then turn.end. */
+	abandon(): void {
+		void this.session.stop({ dropBuffered: true });
+	}
+
 	/** Ends the turn now, flushing the open phrase (a time limit, shutdown, or a vanished client). */
 	async stop(): Promise<TurnOutcome> {
 		await this.session.stop();
@@ -111,9 +126,34 @@ export class Turn {
 					reason: event.errorDetails ?? "recognition failed",
 				};
 		} else if (event.type === "sessionStopped") {
-			if (!this.error) this.send(turnEndMessage(this.requestId));
+			if (!this.error) this.endTurn();
 			this.resolveDone(this.error ?? { ok: true });
-		} else this.send(this.message(event));
+		} else if (this.sends(event.type)) this.send(this.message(event));
+	}
+
+	/** Whether an event becomes a message: with speech events per turn, only the first speech start. */
+	private sends(type: SessionEvent["type"]): boolean {
+		if (!this.speechEventsPerTurn) return true;
+		if (type === "speechEndDetected") return false;
+		if (type !== "speechStartDetected") return true;
+		if (this.speechStarted) return false;
+		this.speechStarted = true;
+		return true;
+	}
+
+	private endTurn(): void {
+		const end = this.ticks(this.receivedBytes);
+		if (!this.interactive) {
+			if (this.speechStarted)
+				this.send(speechEndDetectedMessage(this.requestId, end));
+			this.send(
+				speechPhraseMessage(
+					this.requestId,
+					statusPhraseBody("EndOfDictation", end),
+				),
+			);
+		}
+		this.send(turnEndMessage(this.requestId));
 	}
 
 	private message(
