@@ -50,7 +50,6 @@ class WorkerChannel {
 
 	/** The worker keeps the process alive only while a request waits on it. */
 	constructor(private readonly worker: Worker) {
-		worker.unref();
 		worker.on("message", (reply: WorkerReply) => {
 			const waiter = this.pending.get(reply.seq);
 			if (!waiter) return;
@@ -68,6 +67,8 @@ class WorkerChannel {
 		worker.on("exit", (code) =>
 			fail(new Error(`sherpa decoding worker exited (code ${code})`)),
 		);
+		// After the listeners: a new "message" listener refs the worker's port again.
+		worker.unref();
 	}
 
 	request<T>(
