@@ -9,6 +9,9 @@ import { noPulseReason, type Pulse, startPulse } from "./helpers/pulse.js";
 import { durationOf } from "./helpers/recognize.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
 
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
+
 const SENTENCES = [
 	"please turn on the kitchen light",
 	"i would like a cup of coffee",

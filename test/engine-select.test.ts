@@ -49,6 +49,7 @@ mkdirSync(store);
 process.env.EARSHOT_MODELS_DIR = store;
 delete process.env.EARSHOT_VAD_MODEL;
 delete process.env.EARSHOT_THREADS;
+delete process.env.EARSHOT_ENGINE;
 /** For CLI runs: without NODE_TEST_CONTEXT, which hides the hint (spawn drops undefined values). */
 const cliEnv = (extra: NodeJS.ProcessEnv = {}) => ({
 	NODE_TEST_CONTEXT: undefined,
@@ -396,6 +397,29 @@ describe("installed models", { skip: noVad }, () => {
 			}),
 			/is a sherpa-onnx model name; PocketSphinx takes a model directory$/,
 		);
+	});
+
+	test("EARSHOT_ENGINE is the engine when nothing is chosen; a chosen engine or model wins", async () => {
+		process.env.EARSHOT_ENGINE = "PocketSphinx";
+		try {
+			assert.equal((await resolveEngine()).engine, "pocketsphinx");
+			assert.equal(
+				(await resolveEngine({ engine: "sherpa" })).engine,
+				"sherpa",
+			);
+			assert.equal(
+				(await resolveEngine({ modelName: "sherpa-onnx-whisper-tiny.en" }))
+					.engine,
+				"sherpa",
+			);
+			process.env.EARSHOT_ENGINE = "kaldi";
+			await assert.rejects(
+				resolveEngine(),
+				/^Error: unknown engine in EARSHOT_ENGINE: kaldi \(available: pocketsphinx, sherpa\)$/,
+			);
+		} finally {
+			delete process.env.EARSHOT_ENGINE;
+		}
 	});
 
 	test("an offline model behind the installed VAD runs end to end on real speech", async () => {

@@ -10,6 +10,9 @@ import { earshot, Terminal } from "./helpers/cli.js";
 import { noSharedReason, sharedDir, sharedManifest } from "./helpers/shared.js";
 import { synthesize } from "./helpers/speech.js";
 
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
+
 const SENTENCES = {
 	"19-198-0000": "PLEASE TURN ON THE KITCHEN LIGHT",
 	"19-198-0001": "THE WEATHER IS NICE TODAY",

@@ -19,6 +19,9 @@ import { durationOf, recognizeAll } from "./helpers/recognize.js";
 import { noSharedReason, sharedDir, sharedManifest } from "./helpers/shared.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
 
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
+
 const TICKS = 10_000_000;
 const SENTENCES = [
 	"the weather is nice today",

@@ -35,6 +35,9 @@ import {
 } from "./helpers/fuzz.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
 
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
+
 const SENTENCES = ["please turn on the kitchen light", "open the door"];
 const file = withPauses(
 	SENTENCES.map((s) => synthesize(s, { voice: "awb" })),

@@ -19,6 +19,9 @@ import { type RunningServer, startServer } from "../src/server/server.js";
 import { recognizeAll } from "./helpers/recognize.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
 
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
+
 const SENTENCES = [
 	"the weather is nice today",
 	"please turn on the kitchen light",

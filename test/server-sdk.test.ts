@@ -13,6 +13,9 @@ import { type ServerProcess, spawnServer } from "./helpers/server-process.js";
 import { noSharedReason, sharedDir } from "./helpers/shared.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
 
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
+
 const TICKS = 10_000_000;
 const SENTENCES = [
 	"the weather is nice today",

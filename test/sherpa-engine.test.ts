@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import sherpa from "sherpa-onnx-node";
@@ -388,4 +389,23 @@ describe("offline engine behind Silero VAD (generated NeMo CTC, real speech)", {
 		assert.ok((later.at(-1) as EndedSegment).endSample <= 6 * RATE);
 		await stream.close();
 	});
+});
+
+test("a loaded engine that was never used does not keep the process alive", () => {
+	const model = writeStreamingNemoCtcModel();
+	const engine = new URL("../src/engines/sherpa/index.ts", import.meta.url);
+	const descriptor = {
+		kind: "streaming-nemo-ctc",
+		dir: model.dir,
+		files: { model: model.model, tokens: model.tokens },
+	};
+	const script = `import(${JSON.stringify(engine.href)}).then((m) => m.createSherpaEngine(${JSON.stringify(descriptor)})).then((e) => console.log(e.name))`;
+	const child = spawnSync(
+		process.execPath,
+		["--import", "tsx", "--input-type=module", "-e", script],
+		{ encoding: "utf8", timeout: 120_000 },
+	);
+	assert.equal(child.signal, null, "exited on its own, not killed");
+	assert.equal(child.status, 0, child.stderr);
+	assert.match(child.stdout, /^sherpa-onnx:/);
 });

@@ -21,6 +21,9 @@ import {
 import { projectRoot, sharedDir, sharedManifest } from "./helpers/shared.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
 
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
+
 const CHROMIUM = "/usr/bin/chromium";
 const skip = existsSync(CHROMIUM)
 	? false

@@ -11,6 +11,9 @@ import { type RunningServer, startServer } from "../src/server/server.js";
 import { WEB_DIR } from "../src/server/static.js";
 import { projectRoot } from "./helpers/shared.js";
 
+// Written for PocketSphinx: pinned, since the default engine is the best installed model.
+process.env.EARSHOT_ENGINE = "pocketsphinx";
+
 let server: RunningServer;
 before(async () => {
 	server = await startServer({ port: 0, log: false });

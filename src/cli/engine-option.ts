@@ -6,7 +6,7 @@ import { ENGINE_NAMES } from "../engines/select.js";
 export function engineOption(): Option {
 	return new Option(
 		"--engine <name>",
-		"recognition engine (default: what --model is, else the best installed model)",
+		"recognition engine (default: what --model is, else $EARSHOT_ENGINE, else the best installed model)",
 	).choices(ENGINE_NAMES);
 }
 

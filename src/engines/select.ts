@@ -27,7 +27,7 @@ export const ENGINE_NAMES = ["pocketsphinx", "sherpa"] as const;
 const VAD_MODEL = "silero-vad";
 
 export interface EngineChoice {
-	/** `pocketsphinx` or `sherpa`; unset: what the model is, else the best installed model. */
+	/** `pocketsphinx` or `sherpa`; unset: what the model is, else EARSHOT_ENGINE, else the best installed model. */
 	engine?: string;
 	/** A model directory (sherpa-onnx or PocketSphinx). */
 	modelPath?: string;
@@ -68,16 +68,21 @@ export type ResolvedEngine =
  * - `modelName`: that installed sherpa-onnx model;
  * - `modelPath`: sherpa-onnx when the directory holds `*.onnx` or `tokens.txt`, else PocketSphinx;
  * - nothing: the best installed sherpa-onnx model, else PocketSphinx with Debian's model.
- * `engine` only confirms or refuses what the model is; `engine: "sherpa"` alone means the
- * best installed model and fails when there is none. Throws one-line errors.
+ * With neither an engine nor a model chosen, EARSHOT_ENGINE is the engine. `engine` only
+ * confirms or refuses what the model is; `engine: "sherpa"` alone means the best installed
+ * model and fails when there is none. Throws one-line errors.
  */
 export async function resolveEngine(
 	choice: EngineChoice = {},
 ): Promise<ResolvedEngine> {
-	const engine = choice.engine?.toLowerCase() || undefined;
+	const fromEnv =
+		!choice.engine && !choice.modelName && !choice.modelPath
+			? process.env.EARSHOT_ENGINE
+			: undefined;
+	const engine = (choice.engine ?? fromEnv)?.toLowerCase() || undefined;
 	if (engine && !(ENGINE_NAMES as readonly string[]).includes(engine))
 		throw new Error(
-			`unknown engine: ${choice.engine} (available: ${ENGINE_NAMES.join(", ")})`,
+			`unknown engine${fromEnv ? " in EARSHOT_ENGINE" : ""}: ${choice.engine ?? fromEnv} (available: ${ENGINE_NAMES.join(", ")})`,
 		);
 	const numThreads = choice.numThreads ?? threadsFromEnv();
 	const passes = parsePasses(choice.passes ?? process.env.EARSHOT_PASSES);

@@ -3,7 +3,7 @@
  * EnglishTextNormalizer: two spellings of the same speech normalize to the same words.
  */
 
-import { spelledNumbersToDigits } from "./numbers.js";
+import { spelledNumbersToDigits } from "../text/numbers.js";
 import { americanize } from "./spelling.js";
 
 // Hesitations that references leave out.

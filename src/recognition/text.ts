@@ -1,3 +1,4 @@
+import { itnText, lexicalWords } from "../text/lexical.js";
 import type { Phrase } from "./events.js";
 
 export type Profanity = "Masked" | "Removed" | "Raw";
@@ -86,7 +87,9 @@ export function phraseJson(
 			: phrase.noMatch
 				? "NoMatch"
 				: "Success";
-	const lexical = phrase.text.toLowerCase();
+	const spoken = lexicalWords(phrase.text);
+	const lexical = spoken.join(" ");
+	const itn = itnText(spoken);
 	const display = displayText(phrase.text, options);
 	const base = {
 		RecognitionStatus: status,
@@ -96,7 +99,7 @@ export function phraseJson(
 	if (format === "Simple") return { ...base, DisplayText: display };
 	if (phrase.noMatch) return { ...base, DisplayText: "", NBest: [] };
 	const masked = filterProfanity(
-		lexical,
+		itn,
 		options.profanity === "Raw" ? "Masked" : options.profanity,
 	);
 	return {
@@ -106,7 +109,7 @@ export function phraseJson(
 			{
 				Confidence: round(phrase.confidence),
 				Lexical: lexical,
-				ITN: filterProfanity(lexical, options.profanity),
+				ITN: filterProfanity(itn, options.profanity),
 				MaskedITN: masked,
 				Display: display,
 				Words: phrase.words.map((w) => ({

@@ -4,10 +4,14 @@ import { projectRoot } from "./shared.js";
 
 const MAIN = join(projectRoot, "src", "cli", "main.ts");
 
-/** Runs `earshot ARGS` to completion, with optional stdin. */
+/** Runs `earshot ARGS` to completion, with optional stdin; killed after `timeoutMs` (default 120 s). */
 export function earshot(
 	args: string[],
-	options: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {},
+	options: {
+		input?: Buffer | string;
+		env?: NodeJS.ProcessEnv;
+		timeoutMs?: number;
+	} = {},
 ) {
 	const result = spawnSync(
 		process.execPath,
@@ -18,7 +22,7 @@ export function earshot(
 			// picocolors colours output when CI is set; tests read the plain text.
 			env: { ...process.env, NO_COLOR: "1", ...options.env },
 			maxBuffer: 64 * 1024 * 1024,
-			timeout: 120_000,
+			timeout: options.timeoutMs ?? 120_000,
 		},
 	);
 	return {

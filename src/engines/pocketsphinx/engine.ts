@@ -11,6 +11,7 @@ import type {
 import { findPocketSphinxModel, type PocketSphinxModel } from "./model.js";
 import {
 	callAsync,
+	initDecoder,
 	loadPocketSphinx,
 	type PocketSphinxNative,
 } from "./native.js";
@@ -188,19 +189,11 @@ class PocketSphinxEngine implements Engine {
 			String(postSpeechFrames),
 			...passesArgs(this.passes),
 		];
-		const config = this.native.cmd_ln_parse_r(
-			null,
-			this.native.ps_args(),
-			argv.length,
+		const decoder = await initDecoder(
+			this.native,
 			argv,
-			1,
+			this.model.acousticModel,
 		);
-		if (!config) throw new Error("PocketSphinx rejected its configuration");
-		const decoder = await callAsync(this.native.ps_init, config);
-		if (!decoder)
-			throw new Error(
-				`PocketSphinx could not load the model in ${this.model.acousticModel}`,
-			);
 		const initialCmn = new Float32Array(CMN_MAX_LENGTH);
 		this.native.cmn_live_get(this.cmnOf(decoder), initialCmn);
 		return { handle: decoder, initialCmn };
@@ -430,7 +423,7 @@ function checked(result: number, call: string): number {
 }
 
 /** Inverse of the decoders' `int16 / 32768`, so 16-bit input reaches the engine bit-exact. */
-function toInt16(samples: Float32Array, buffer: Int16Array): Int16Array {
+export function toInt16(samples: Float32Array, buffer: Int16Array): Int16Array {
 	const out = buffer.subarray(0, samples.length);
 	for (let i = 0; i < samples.length; i++) {
 		out[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768)));

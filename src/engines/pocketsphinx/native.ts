@@ -30,6 +30,16 @@ export interface PocketSphinxNative {
 		number
 	>;
 	ps_get_in_speech(decoder: unknown): number;
+	ps_set_jsgf_string(decoder: unknown, name: string, jsgf: string): number;
+	ps_set_search(decoder: unknown, name: string): number;
+	/** The word's phones, space-separated, or null when it is not in the dictionary. */
+	ps_lookup_word(decoder: unknown, word: string): string | null;
+	ps_add_word(
+		decoder: unknown,
+		word: string,
+		phones: string,
+		update: number,
+	): number;
 	/** After ps_end_utt this runs bestpath over the phrase's lattice: call it with `.async`. */
 	ps_get_hyp: AsyncFn<[decoder: unknown, score: Int32Array], string | null>;
 	ps_get_logmath(decoder: unknown): unknown;
@@ -37,7 +47,12 @@ export interface PocketSphinxNative {
 	ps_seg_next(seg: unknown): unknown;
 	ps_seg_word(seg: unknown): string;
 	ps_seg_frames(seg: unknown, start: number[], end: number[]): void;
-	ps_seg_prob(seg: unknown, ascr: null, lscr: null, lback: null): number;
+	ps_seg_prob(
+		seg: unknown,
+		ascr: number[] | null,
+		lscr: null,
+		lback: null,
+	): number;
 	logmath_exp(logmath: unknown, logProb: number): number;
 	ps_get_feat(decoder: unknown): unknown;
 	cmn_live_get(cmn: unknown, vec: Float32Array): void;
@@ -62,6 +77,31 @@ export function callAsync<A extends unknown[], R>(
 			error ? reject(error) : resolve(result),
 		);
 	});
+}
+
+/** A decoder from `ps` command-line arguments (`-hmm`, `-dict`, ...); one-line errors. */
+export async function initDecoder(
+	native: PocketSphinxNative,
+	argv: string[],
+	acousticModel: string,
+): Promise<unknown> {
+	const config = native.cmd_ln_parse_r(
+		null,
+		native.ps_args(),
+		argv.length,
+		argv,
+		1,
+	);
+	if (!config)
+		throw new Error(
+			`PocketSphinx rejected its configuration: ${argv.join(" ")}`,
+		);
+	const decoder = await callAsync(native.ps_init, config);
+	if (!decoder)
+		throw new Error(
+			`PocketSphinx could not load the model in ${acousticModel}`,
+		);
+	return decoder;
 }
 
 let loaded: PocketSphinxNative | undefined;
@@ -112,6 +152,19 @@ export function loadPocketSphinx(): PocketSphinxNative {
 			"int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)",
 		),
 		ps_get_in_speech: ps.func("uint8_t ps_get_in_speech(void *ps)"),
+		ps_set_jsgf_string: ps.func(
+			"int ps_set_jsgf_string(void *ps, const char *name, const char *jsgf)",
+		),
+		ps_set_search: ps.func("int ps_set_search(void *ps, const char *name)"),
+		// The returned string is a copy that sphinxbase's allocator must free.
+		ps_lookup_word: ps.func(
+			"ps_lookup_word",
+			koffi.disposable("str", sb.func("void ckd_free(void *ptr)")),
+			["void *", "str"],
+		),
+		ps_add_word: ps.func(
+			"int ps_add_word(void *ps, const char *word, const char *phones, int update)",
+		),
 		ps_get_hyp: ps.func("const char *ps_get_hyp(void *ps, int32_t *score)"),
 		ps_get_logmath: ps.func("void *ps_get_logmath(void *ps)"),
 		ps_seg_iter: ps.func("void *ps_seg_iter(void *ps)"),
@@ -121,7 +174,7 @@ export function loadPocketSphinx(): PocketSphinxNative {
 			"void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)",
 		),
 		ps_seg_prob: ps.func(
-			"int32_t ps_seg_prob(void *seg, int32_t *ascr, int32_t *lscr, int32_t *lback)",
+			"int32_t ps_seg_prob(void *seg, _Out_ int32_t *ascr, int32_t *lscr, int32_t *lback)",
 		),
 		logmath_exp: sb.func("double logmath_exp(void *lmath, int32_t logb_p)"),
 		ps_get_feat: ps.func("void *ps_get_feat(void *ps)"),

@@ -23,6 +23,15 @@ export const STREAMING_KINDS: ReadonlySet<SherpaModelKind> = new Set([
 	"streaming-nemo-ctc",
 ]);
 
+/**
+ * English models whose decoders give tokens with no times: their words are timed by aligning
+ * the text to the audio with PocketSphinx.
+ */
+export const ALIGNED_KINDS: ReadonlySet<SherpaModelKind> = new Set([
+	"moonshine",
+	"moonshine-v2",
+]);
+
 /** Files by role, named after the sherpa-onnx-node config field they fill (as in the registry). */
 export interface SherpaModelFiles {
 	tokens: string;

@@ -9,6 +9,7 @@ import type {
 	StreamUpdate,
 } from "../engine.js";
 import {
+	ALIGNED_KINDS,
 	SHERPA_SAMPLE_RATE,
 	type SherpaConfigOptions,
 	type SherpaModel,
@@ -50,7 +51,6 @@ class WorkerChannel {
 
 	/** The worker keeps the process alive only while a request waits on it. */
 	constructor(private readonly worker: Worker) {
-		worker.unref();
 		worker.on("message", (reply: WorkerReply) => {
 			const waiter = this.pending.get(reply.seq);
 			if (!waiter) return;
@@ -68,6 +68,8 @@ class WorkerChannel {
 		worker.on("exit", (code) =>
 			fail(new Error(`sherpa decoding worker exited (code ${code})`)),
 		);
+		// After the listeners: a new "message" listener refs the worker's port again.
+		worker.unref();
 	}
 
 	request<T>(
@@ -256,6 +258,7 @@ export async function createSherpaEngine(
 			hotwords:
 				supportsHotwords(descriptor) &&
 				config.recognizer.decodingMethod === "modified_beam_search",
+			alignWords: ALIGNED_KINDS.has(descriptor.kind),
 		};
 	}
 	return new SherpaEngine(

@@ -1,4 +1,5 @@
 export {
+	ALIGNED_KINDS,
 	type EndpointRules,
 	endpointRules,
 	offlineConfigFor,

@@ -19,6 +19,8 @@ export type WorkerSetup =
 			vad: VadOptions;
 			sampleRate: number;
 			hotwords: boolean;
+			/** Time final words by aligning the text with PocketSphinx (the model gives no times). */
+			alignWords: boolean;
 	  };
 
 export type WorkerRequest =

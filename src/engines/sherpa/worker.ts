@@ -7,7 +7,9 @@
 import { availableParallelism } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import sherpa from "sherpa-onnx-node";
+import { lexicalWords } from "../../text/lexical.js";
 import type { EndedSegment, Hypothesis, StreamUpdate } from "../engine.js";
+import { PocketSphinxAligner } from "../pocketsphinx/align.js";
 import {
 	endpointRules,
 	hotwordsText,
@@ -304,16 +306,18 @@ class OfflineSession {
 		);
 	}
 
+	/** Final hypotheses get their words timed by alignment where the model gives no times. */
 	private async decode(
 		samples: Float32Array,
 		originSample: number,
+		final: boolean,
 	): Promise<Hypothesis | null> {
 		const stream = this.hotwords
 			? this.recognizer.createStream(this.hotwords)
 			: this.recognizer.createStream();
 		stream.acceptWaveform({ samples, sampleRate });
 		const r = await inDecodeSlot(() => this.recognizer.decodeAsync(stream));
-		return toHypothesis(
+		const hypothesis = toHypothesis(
 			{
 				text: r.text,
 				tokens: r.tokens,
@@ -323,6 +327,9 @@ class OfflineSession {
 			},
 			{ sampleRate, originSample, endSample: originSample + samples.length },
 		);
+		return final && hypothesis
+			? alignWords(hypothesis, samples, originSample)
+			: hypothesis;
 	}
 
 	private popSegments(): sherpa.SpeechSegment[] {
@@ -346,7 +353,7 @@ class OfflineSession {
 			ended.push({
 				startSample: start,
 				endSample: start + samples.length,
-				result: await this.decode(samples, start),
+				result: await this.decode(samples, start, true),
 			});
 		}
 		return ended;
@@ -393,6 +400,7 @@ class OfflineSession {
 			partial = await this.decode(
 				this.slice(this.openStart, this.total),
 				this.openStart,
+				false,
 			);
 		}
 		this.trimBefore(
@@ -439,6 +447,42 @@ class OfflineSession {
 		const [ended] = await this.decodeSegments([{ start, samples }]);
 		return ended ?? null;
 	}
+}
+
+/** Loaded on the first final result that needs it; null when PocketSphinx is not installed. */
+let aligner: PocketSphinxAligner | null | undefined;
+
+/**
+ * The hypothesis with its lexical words timed on the stream clock. The phrase's confidence
+ * becomes the mean of its words'. Unchanged where the model times its own tokens or where
+ * PocketSphinx is missing (then it has no words).
+ */
+async function alignWords(
+	hypothesis: Hypothesis,
+	samples: Float32Array,
+	originSample: number,
+): Promise<Hypothesis> {
+	if (setup.streaming || !setup.alignWords || hypothesis.words.length > 0)
+		return hypothesis;
+	if (aligner === undefined) {
+		try {
+			aligner = PocketSphinxAligner.create();
+		} catch {
+			aligner = null;
+		}
+	}
+	if (!aligner) return hypothesis;
+	const words = (
+		await aligner.align(samples, lexicalWords(hypothesis.text))
+	).map((w) => ({
+		...w,
+		startSample: originSample + w.startSample,
+		endSample: originSample + w.endSample,
+	}));
+	if (words.length === 0) return hypothesis;
+	const confidence =
+		words.reduce((sum, w) => sum + w.confidence, 0) / words.length;
+	return { ...hypothesis, words, confidence };
 }
 
 type Session = { online: OnlineSession } | { offline: OfflineSession };

@@ -257,3 +257,82 @@ export function spelledNumbersToDigits(words: readonly string[]): string[] {
 	}
 	return out;
 }
+
+const ONES_WORDS = [...ONES.keys()];
+const TEENS_WORDS = [...TEENS.keys()];
+const TENS_WORDS = ["", "", ...TENS.keys()];
+const ORDINAL_OF = new Map([...ORDINALS].map(([ordinal, c]) => [c, ordinal]));
+
+function belowThousandWords(n: number): string[] {
+	const words: string[] = [];
+	if (n >= 100) {
+		words.push(ONES_WORDS[Math.floor(n / 100)] as string, "hundred");
+		n %= 100;
+	}
+	if (n >= 20) {
+		words.push(TENS_WORDS[Math.floor(n / 10)] as string);
+		n %= 10;
+		if (n > 0) words.push(ONES_WORDS[n] as string);
+	} else if (n >= 10) words.push(TEENS_WORDS[n - 10] as string);
+	else if (n > 0) words.push(ONES_WORDS[n] as string);
+	return words;
+}
+
+/** A whole number in words, as read ("one hundred twenty three"); digit by digit past the trillions. */
+export function cardinalWords(digits: string): string[] {
+	if (/^0\d/.test(digits) || digits.length > 15)
+		return [...digits].map((d) => ONES_WORDS[Number(d)] as string);
+	let n = Number(digits);
+	if (n === 0) return ["zero"];
+	const words: string[] = [];
+	for (const [name, size] of [...MULTIPLIERS].reverse()) {
+		if (n >= size) {
+			words.push(...belowThousandWords(Math.floor(n / size)), name);
+			n %= size;
+		}
+	}
+	return [...words, ...belowThousandWords(n)];
+}
+
+/**
+ * A four-digit year as read in pairs ("nineteen oh five", "twenty twenty four", "eighteen
+ * hundred"); undefined for numbers not read that way (2000 to 2009, under 1100).
+ */
+function yearWords(digits: string): string[] | undefined {
+	const n = Number(digits);
+	if (!/^\d{4}$/.test(digits) || n < 1100 || (n >= 2000 && n < 2010))
+		return undefined;
+	const century = belowThousandWords(Math.floor(n / 100));
+	const rest = n % 100;
+	if (rest === 0) return [...century, "hundred"];
+	if (rest < 10) return [...century, "oh", ONES_WORDS[rest] as string];
+	return [...century, ...belowThousandWords(rest)];
+}
+
+/**
+ * A written number as spoken words: "1905" → "nineteen oh five", "1,500" → "one thousand
+ * five hundred", "3.14" → "three point one four", "21st" → "twenty first". Undefined when
+ * `token` is not a number.
+ */
+export function numberWords(token: string): string[] | undefined {
+	const match = /^(-?)(\d[\d,]*)(?:\.(\d+))?(st|nd|rd|th)?$/.exec(token);
+	if (!match) return undefined;
+	const [, minus, whole = "", fraction, ordinal] = match;
+	if (whole.includes(",") && !/^\d{1,3}(,\d{3})+$/.test(whole))
+		return undefined;
+	const digits = whole.replace(/,/g, "");
+	let words =
+		(!whole.includes(",") && !fraction && !ordinal && !minus
+			? yearWords(digits)
+			: undefined) ?? cardinalWords(digits);
+	if (ordinal) {
+		const last = words.at(-1) as string;
+		words = [...words.slice(0, -1), ORDINAL_OF.get(last) ?? `${last}th`];
+	}
+	if (fraction)
+		words.push(
+			"point",
+			...[...fraction].map((d) => ONES_WORDS[Number(d)] as string),
+		);
+	return minus ? ["minus", ...words] : words;
+}

@@ -1,0 +1,291 @@
+/**
+ * Moonshine base English as the default engine, on real speech: accuracy, Detailed output
+ * with aligned word times, and every way in (SDK, `earshot`, `earshot recognize`, the server
+ * with the official SDK, the captions page).
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import * as azure from "microsoft-cognitiveservices-speech-sdk";
+import { chromium } from "playwright-core";
+import { resolveEngine, selectEngine } from "../src/engines/select.js";
+import { scoreCorpus, scoreTranscript } from "../src/eval/score.js";
+import {
+	AudioConfig,
+	OutputFormat,
+	type RecognizerEvent,
+	ResultReason,
+} from "../src/index.js";
+import { type RunningServer, startServer } from "../src/server/server.js";
+import { earshot, Terminal } from "./helpers/cli.js";
+import { MOONSHINE, moonshineFixture } from "./helpers/moonshine.js";
+import { noPulseReason, type Pulse, startPulse } from "./helpers/pulse.js";
+import { durationOf, recognizeAll } from "./helpers/recognize.js";
+import { noSharedReason, sharedDir, sharedManifest } from "./helpers/shared.js";
+import { synthesize, withPauses } from "./helpers/speech.js";
+
+// These tests are about the default engine: nothing pins one.
+delete process.env.EARSHOT_ENGINE;
+
+const moonshine = await moonshineFixture();
+const CHROMIUM = "/usr/bin/chromium";
+const ENGINE_NAME = `sherpa-onnx:moonshine-v2:${MOONSHINE}`;
+const TICKS = 10_000_000;
+const SENTENCES = [
+	"the weather is nice today",
+	"please turn on the kitchen light",
+	"i would like a cup of coffee",
+];
+const GAP = 1;
+const clips = SENTENCES.map((s) => synthesize(s, { voice: "awb" }));
+const sentencesFile = withPauses(clips, GAP);
+const REFERENCE = SENTENCES.join(" ");
+
+interface DetailedWord {
+	Word: string;
+	Offset: number;
+	Duration: number;
+	Confidence: number;
+}
+
+/** The Detailed JSON of each final phrase that matched speech. */
+function detailedPhrases(events: RecognizerEvent[]) {
+	return events.flatMap((e) =>
+		e.type === "recognized" &&
+		e.args.result.reason === ResultReason.RecognizedSpeech
+			? [JSON.parse(e.args.result.json)]
+			: [],
+	);
+}
+
+/**
+ * Every phrase's words: Lexical's words in order, each with a duration, inside its phrase,
+ * not overlapping the next, with a confidence in (0, 1].
+ */
+function assertTimedWords(phrase: {
+	Offset: number;
+	Duration: number;
+	NBest: { Lexical: string; Display: string; Words: DetailedWord[] }[];
+}) {
+	const best = phrase.NBest[0];
+	assert.ok(best);
+	assert.deepEqual(
+		best.Words.map((w) => w.Word),
+		best.Lexical.split(" "),
+		best.Display,
+	);
+	let previousEnd = phrase.Offset;
+	for (const w of best.Words) {
+		assert.ok(w.Duration > 0, `${w.Word} has a duration`);
+		assert.ok(
+			w.Offset >= previousEnd,
+			`${w.Word} starts after the word before`,
+		);
+		previousEnd = w.Offset + w.Duration;
+		assert.ok(
+			w.Confidence > 0 && w.Confidence <= 1,
+			`${w.Word}: ${w.Confidence}`,
+		);
+	}
+	assert.ok(
+		previousEnd <= phrase.Offset + phrase.Duration,
+		"inside the phrase",
+	);
+}
+
+describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
+	before(() => assert.equal(moonshine.missing, undefined, moonshine.missing));
+
+	test("with nothing chosen, the engine resolves to it, behind the Silero VAD", async () => {
+		assert.equal((await selectEngine()).name, ENGINE_NAME);
+		const resolved = await resolveEngine();
+		assert.equal(resolved.engine, "sherpa");
+		if (resolved.engine !== "sherpa") return;
+		assert.equal(resolved.model.kind, "moonshine-v2");
+		assert.ok(resolved.vad, "runs behind the VAD");
+	});
+
+	test("flite speech through the default SpeechConfig: words, partials, word times on the absolute clock", async () => {
+		const run = await recognizeAll(
+			AudioConfig.fromWavFileInput(sentencesFile),
+			(config) => {
+				config.outputFormat = OutputFormat.Detailed;
+			},
+		);
+		assert.ok(
+			scoreTranscript(REFERENCE, run.transcript).wer <= 0.15,
+			run.transcript,
+		);
+		assert.ok(
+			run.events.some((e) => e.type === "recognizing"),
+			"partials while a phrase is spoken",
+		);
+		const phrases = detailedPhrases(run.events);
+		assert.equal(phrases.length, SENTENCES.length, run.transcript);
+		let clipStart = GAP;
+		for (const [i, phrase] of phrases.entries()) {
+			assertTimedWords(phrase);
+			// Each phrase's words lie on its own sentence's audio, give or take the VAD's margins.
+			const clipEnd = clipStart + durationOf(clips[i] as string);
+			const words = phrase.NBest[0].Words as DetailedWord[];
+			const first = (words[0] as DetailedWord).Offset / TICKS;
+			const last = words.at(-1) as DetailedWord;
+			const end = (last.Offset + last.Duration) / TICKS;
+			assert.ok(
+				first >= clipStart - 0.3 && end <= clipEnd + 0.3,
+				`phrase ${i}: words ${first}-${end}, speech ${clipStart}-${clipEnd}`,
+			);
+			clipStart = clipEnd + GAP;
+		}
+	});
+
+	test("`earshot recognize` uses it: no fallback hint, Moonshine's accuracy", () => {
+		const { code, stdout, stderr } = earshot(
+			["recognize", "-f", sentencesFile],
+			{
+				env: { NODE_TEST_CONTEXT: undefined },
+				// Moonshine re-decodes the open phrase for each partial: slower than PocketSphinx.
+				timeoutMs: 600_000,
+			},
+		);
+		assert.equal(code, 0, stderr);
+		assert.doesNotMatch(stderr, /using PocketSphinx/);
+		const lines = stdout.trim().split("\n");
+		assert.equal(lines.length, SENTENCES.length, stdout);
+		assert.ok(scoreTranscript(REFERENCE, stdout).wer <= 0.15, stdout);
+	});
+});
+
+describe("`earshot` (the console sample) on Moonshine", {
+	skip: moonshine.skip || noPulseReason,
+}, () => {
+	let pulse: Pulse;
+	before(async () => {
+		assert.equal(moonshine.missing, undefined, moonshine.missing);
+		pulse = await startPulse();
+	});
+	after(async () => {
+		await pulse?.stop();
+	});
+
+	test("speech played to the microphone comes out as Moonshine's RECOGNIZED lines", async () => {
+		const term = new Terminal([], { PULSE_SERVER: pulse.server });
+		await term.waitFor(/Listening, press ENTER to stop\.\.\./, 120_000);
+		await pulse.play(sentencesFile);
+		await term.waitFor(/RECOGNIZED: [^\n]*coffee/i, 120_000);
+		term.type("\n");
+		assert.equal(await term.exited, 0);
+		const text = term.lines
+			.filter((l) => l.startsWith("RECOGNIZED: "))
+			.map((l) => l.slice("RECOGNIZED: ".length));
+		assert.ok(
+			scoreTranscript(REFERENCE, text.join(" ")).wer <= 0.15,
+			term.output,
+		);
+	});
+});
+
+describe(`${MOONSHINE} on ../shared/audio/speech`, {
+	skip: moonshine.skip || (sharedDir ? false : noSharedReason),
+}, () => {
+	before(() => assert.equal(moonshine.missing, undefined, moonshine.missing));
+
+	test("WER under 8 % on the exact references; every phrase's words are timed", async () => {
+		const rows = sharedManifest().filter(
+			(r) => r.path.includes("/speech/") && r.referenceKind === "exact",
+		);
+		assert.ok(rows.length >= 15);
+		const pairs: { reference: string; hypothesis: string }[] = [];
+		for (const row of rows) {
+			const run = await recognizeAll(
+				AudioConfig.fromAudioFileInput(row.path),
+				(config) => {
+					config.outputFormat = OutputFormat.Detailed;
+				},
+			);
+			assert.equal(run.canceled?.errorDetails ?? "", "", row.path);
+			pairs.push({ reference: row.reference, hypothesis: run.transcript });
+			for (const phrase of detailedPhrases(run.events))
+				assertTimedWords(phrase);
+		}
+		const { total } = scoreCorpus(pairs);
+		assert.ok(
+			total.wer < 0.08,
+			`WER ${(total.wer * 100).toFixed(1)} %:\n${pairs.map((p) => `${p.reference}\n  ${p.hypothesis}`).join("\n")}`,
+		);
+	});
+});
+
+describe(`${MOONSHINE} behind earshot serve`, { skip: moonshine.skip }, () => {
+	let server: RunningServer;
+	before(async () => {
+		assert.equal(moonshine.missing, undefined, moonshine.missing);
+		server = await startServer({ port: 0, log: false });
+		// The server's engine is the process's shared default one.
+		assert.equal((await selectEngine()).name, ENGINE_NAME);
+	});
+	after(() => server?.close());
+
+	test("the official Speech SDK gets Moonshine's phrases with Detailed word times", async () => {
+		const config = azure.SpeechConfig.fromHost(new URL(server.url));
+		config.outputFormat = azure.OutputFormat.Detailed;
+		const recognizer = new azure.SpeechRecognizer(
+			config,
+			azure.AudioConfig.fromWavFileInput(readFileSync(sentencesFile)),
+		);
+		const finals: azure.SpeechRecognitionResult[] = [];
+		let partials = 0;
+		const stopped = new Promise<void>((resolve) => {
+			recognizer.sessionStopped = () => resolve();
+			recognizer.canceled = (_, e) => {
+				if (e.reason === azure.CancellationReason.Error)
+					assert.fail(e.errorDetails);
+			};
+		});
+		recognizer.recognizing = () => partials++;
+		recognizer.recognized = (_, e) => {
+			if (e.result.reason === azure.ResultReason.RecognizedSpeech)
+				finals.push(e.result);
+		};
+		recognizer.startContinuousRecognitionAsync();
+		await stopped;
+		recognizer.close();
+		const transcript = finals.map((r) => r.text).join(" ");
+		assert.ok(scoreTranscript(REFERENCE, transcript).wer <= 0.15, transcript);
+		assert.ok(partials > 0, "partials");
+		for (const r of finals) assertTimedWords(JSON.parse(r.json));
+	});
+
+	test("the captions page transcribes a dropped file with Moonshine", {
+		skip: existsSync(CHROMIUM)
+			? false
+			: `${CHROMIUM} is missing (apt-get install chromium)`,
+	}, async () => {
+		const browser = await chromium.launch({
+			executablePath: CHROMIUM,
+			args: ["--headless", "--no-sandbox", "--disable-gpu"],
+		});
+		try {
+			const page = await browser.newPage();
+			await page.goto(server.url.replace(/^ws/, "http"));
+			const bytes = readFileSync(sentencesFile).toString("base64");
+			const transfer = await page.evaluateHandle(`(() => {
+				const bytes = Uint8Array.from(atob("${bytes}"), (c) => c.charCodeAt(0));
+				const transfer = new DataTransfer();
+				transfer.items.add(new File([bytes], "speech.wav", { type: "audio/wav" }));
+				return transfer;
+			})()`);
+			await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+			await page.waitForSelector('#state[data-state="stopped"]', {
+				timeout: 600_000,
+			});
+			const texts = await page.locator("#phrases li > span").allTextContents();
+			assert.ok(
+				scoreTranscript(REFERENCE, texts.join(" ")).wer <= 0.15,
+				texts.join(" | "),
+			);
+		} finally {
+			await browser.close();
+		}
+	});
+});
