@@ -22,6 +22,8 @@ export class Screen {
 	/** A tmux server of its own, whose socket lives in the test's scratch folder. */
 	private readonly socket: string;
 	private readonly log: string;
+	/** Where bash writes the program's exit status. */
+	private readonly status: string;
 
 	constructor(
 		args: string[],
@@ -38,9 +40,9 @@ export class Screen {
 		this.socket = join(dir, "tmux.sock");
 		const env = { NO_COLOR: "1", ...options.env };
 		// The environment the test runner sets would hide what a person sees (the model hint).
-		const command = [
-			"read _ &&",
-			"exec env -u NODE_TEST_CONTEXT",
+		this.status = join(dir, "status");
+		const program = [
+			"env -u NODE_TEST_CONTEXT",
 			...Object.entries(env).map(([k, v]) => quote(`${k}=${v}`)),
 			quote(process.execPath),
 			"--import tsx",
@@ -48,6 +50,10 @@ export class Screen {
 			...args.map(quote),
 			...(options.stdin ? ["<", quote(options.stdin)] : []),
 		].join(" ");
+		// tmux 3.3 sometimes never reaps a pane's program (its exit status stays unknown), so
+		// bash runs it and writes the status. bash, unlike dash, outlives a Ctrl-C that the
+		// program handles and exits from by itself.
+		const command = `read _ && exec bash -c ${quote(`${program}; echo $? > ${quote(this.status)}`)}`;
 		this.tmux(
 			"new-session",
 			"-d",
@@ -97,10 +103,17 @@ export class Screen {
 		}
 	}
 
-	/** The program's process ID. */
+	/** The program's process ID: the child of the pane's bash. */
 	get pid(): number {
+		const bash = this.tmux(
+			"display-message",
+			"-p",
+			"-t",
+			"0",
+			"#{pane_pid}",
+		).trim();
 		return Number(
-			this.tmux("display-message", "-p", "-t", "0", "#{pane_pid}").trim(),
+			spawnSync("pgrep", ["-P", bash], { encoding: "utf8" }).stdout.trim(),
 		);
 	}
 
@@ -146,23 +159,18 @@ export class Screen {
 		}
 	}
 
-	/** The program's exit status once it has exited; minus the signal's number when one killed it. */
+	/** The program's exit status once it has exited (128 + N when signal N killed it). */
 	async exited(ms = 180_000): Promise<number> {
 		let status = Number.NaN;
 		await this.waitFor(() => {
-			const [dead, code, signal] = this.tmux(
-				"display-message",
-				"-p",
-				"-t",
-				"0",
-				"#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
-			)
-				.trim()
-				.split(":");
-			// tmux marks a pane dead a moment before it records how.
-			if (dead !== "1" || (code === "" && signal === "")) return false;
-			status = code !== "" ? Number(code) : -Number(signal);
-			return true;
+			try {
+				const text = readFileSync(this.status, "utf8").trim();
+				if (text === "") return false;
+				status = Number(text);
+				return true;
+			} catch {
+				return false;
+			}
 		}, ms);
 		return status;
 	}
