@@ -143,12 +143,12 @@ test("errors are one line on stderr with exit code 1", async () => {
 		],
 		[
 			["pull", "sherpa-onnx-whisper-tiny.en"],
-			`earshot: ${noSource(`silero-vad: ${mirror} has neither ${vad.wheel} nor silero_vad.onnx, and pip was not found to fetch silero-vad==${vad.version}`)}`,
+			`earshot: sherpa-onnx-whisper-tiny.en needs silero-vad: ${noSource(`silero-vad: ${mirror} has neither ${vad.wheel} nor silero_vad.onnx, and pip was not found to fetch silero-vad==${vad.version}`)}`,
 			{ PATH: noPath },
 		],
 		[
 			["pull", "moonshine-base-en"],
-			`earshot: ${noSource(`silero-vad comes from the Python package index (silero-vad==${vad.version}) and pip was not found`)}`,
+			`earshot: moonshine-base-en needs silero-vad: ${noSource(`silero-vad comes from the Python package index (silero-vad==${vad.version}) and pip was not found`)}`,
 			{ PATH: noPath, EARSHOT_MODEL_MIRROR: "" },
 		],
 		[

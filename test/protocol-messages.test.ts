@@ -132,8 +132,8 @@ describe("service messages", () => {
 			{
 				Confidence: 0.5,
 				Lexical: "twenty one",
-				ITN: "twenty one",
-				MaskedITN: "twenty one",
+				ITN: "21",
+				MaskedITN: "21",
 				Display: "Twenty one.",
 				Words: [{ Word: "twenty", Offset: 10, Duration: 8, Confidence: 1 }],
 			},

@@ -191,6 +191,8 @@ export async function pullModel(
 		} catch (err) {
 			// The user asked for `name`: say why another model is being pulled at all.
 			const cause = toModelError(err, `cannot install ${need}`);
+			// A bad mirror setting is the user's, whichever model met it first.
+			if (cause.code === "bad-mirror") throw cause;
 			throw new ModelError(
 				cause.code,
 				`${name} needs ${need}: ${cause.message}`,
