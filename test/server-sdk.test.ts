@@ -211,11 +211,11 @@ describe("the official Speech SDK against earshot serve", () => {
 			const due = started + ((at + 3200) / 32000) * 1000;
 			await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
 		}
-		const stopping = Date.now();
+		// The push stream is never closed: a stop that waited for more audio would hang here until
+		// the test's timeout. How fast it is, is the bench's to measure.
 		await new Promise<void>((resolve, reject) =>
 			recognizer.stopContinuousRecognitionAsync(resolve, reject),
 		);
-		const stopSeconds = (Date.now() - stopping) / 1000;
 		await run.stopped;
 		recognizer.close();
 		const phrases = run.phrases();
@@ -233,7 +233,6 @@ describe("the official Speech SDK against earshot serve", () => {
 			"a stop is not a cancel",
 		);
 		assert.equal(run.events.at(-1)?.name, "sessionStopped");
-		assert.ok(stopSeconds < 2, `stop took ${stopSeconds} s`);
 	});
 
 	test("16 concurrent clients, each with its own transcript", async () => {

@@ -34,23 +34,22 @@ export interface FuzzTarget {
 	runs: number;
 }
 
-/** Longest a case may take before it counts as a hang: parsers are linear, decoders quick. */
-const SYNC_LIMIT_MS = 250;
-const ASYNC_LIMIT_MS = 3000;
+/**
+ * An async case that has not answered by then never will: a hang, not a slow machine. (A
+ * synchronous hang never returns at all, and the test's own timeout reports it.)
+ */
+const ASYNC_LIMIT_MS = 30_000;
 
 /** Runs `fn`; an error of the expected class is a clean refusal, anything else fails the case. */
 function refusesCleanly(
 	fn: () => unknown,
 	expected: new (...args: never[]) => Error,
 ): void {
-	const start = performance.now();
 	try {
 		fn();
 	} catch (error) {
 		if (!(error instanceof expected)) throw error;
 	}
-	const ms = performance.now() - start;
-	if (ms > SYNC_LIMIT_MS) throw new Error(`took ${ms.toFixed(0)} ms: a hang`);
 }
 
 async function refusesCleanlyAsync(fn: () => Promise<unknown>): Promise<void> {
