@@ -46,6 +46,8 @@ export type TurnOutcome =
  * new turn. The native SDKs also stop a turn's audio at speech.endDetected, as Azure sends it in
  * continuous mode only when the speech stream ends; for them (`speechEventsPerTurn`) a continuous
  * turn has one speech.startDetected, at its first speech, and one speech.endDetected, at its end.
+ * A turn the client stopped (speech.control) has no EndOfDictation: its audio was not all
+ * recognized, and only earshot's own page sends that stop.
  */
 export class Turn {
 	readonly done: Promise<TurnOutcome>;
@@ -58,6 +60,8 @@ export class Turn {
 	private arrivals: [number, number][] = [];
 	private answered = false;
 	private speechStarted = false;
+	/** The client stopped the turn: audio it sent was dropped unrecognized. */
+	private abandoned = false;
 	private error: TurnOutcome | undefined;
 	private resolveDone!: (outcome: TurnOutcome) => void;
 
@@ -111,6 +115,7 @@ export class Turn {
 
 	/** The client's stop (speech.control): audio not yet recognized is dropped, then turn.end. */
 	abandon(): void {
+		this.abandoned = true;
 		void this.session.stop({ dropBuffered: true });
 	}
 
@@ -188,12 +193,13 @@ export class Turn {
 		if (!this.interactive) {
 			if (this.speechStarted)
 				this.send(speechEndDetectedMessage(this.requestId, end));
-			this.send(
-				speechPhraseMessage(
-					this.requestId,
-					statusPhraseBody("EndOfDictation", end),
-				),
-			);
+			if (!this.abandoned)
+				this.send(
+					speechPhraseMessage(
+						this.requestId,
+						statusPhraseBody("EndOfDictation", end),
+					),
+				);
 		}
 		this.send(turnEndMessage(this.requestId));
 	}
