@@ -39,9 +39,11 @@ export class Terminal {
 	readonly exited: Promise<number | null>;
 
 	constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-		const command = [process.execPath, "--import", "tsx", MAIN, ...args]
+		// `script` runs the command with $SHELL, else /bin/sh. dash (Debian's sh) stays as the
+		// program's parent and dies of the Ctrl-C that the program handles, so exec replaces it.
+		const command = `exec ${[process.execPath, "--import", "tsx", MAIN, ...args]
 			.map((a) => `'${a}'`)
-			.join(" ");
+			.join(" ")}`;
 		this.child = spawn("script", ["-qfec", command, "/dev/null"], {
 			cwd: projectRoot,
 			env: { ...process.env, NO_COLOR: "1", ...env, TERM: "xterm" },
