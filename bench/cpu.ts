@@ -103,7 +103,8 @@ export function measure(command: string[]): Measured {
 	const script = `/usr/bin/time -o /tmp/earshot-bench.time -f "%U %S %e %M" "$@"`;
 	const transcript = execFileSync("bash", ["-c", script, "bench", ...command], {
 		encoding: "utf8",
-		stdio: ["ignore", "pipe", "ignore"],
+		// stderr is kept so that a failing run says why.
+		stdio: ["ignore", "pipe", "pipe"],
 		maxBuffer: 64 * 1024 * 1024,
 	});
 	const [user, sys, wall, rss] =

@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/apt.sh
 ensure_packages "${RUNTIME_PACKAGES[@]}"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund >&2; fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+	# onnxruntime-node ships its CPU build; its install script (run by npm 10) would fetch CUDA.
+	ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >&2
+fi
 npm run --silent build >&2
 [ -n "${EARSHOT_MODEL_MIRROR:-}" ] || ensure_pip || true
 if node dist/cli/main.js models pull moonshine-base-en >&2; then

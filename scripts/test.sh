@@ -18,7 +18,8 @@ TEST_PACKAGES=(
 )
 ensure_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_speech_sdks # the official Python and Java Speech SDKs, cached outside the repo
-npm ci --no-audit --no-fund
+# onnxruntime-node ships its CPU build; its install script (run by npm 10) would fetch CUDA.
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 npm run lint
 npm run typecheck
 npm run build

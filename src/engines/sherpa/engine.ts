@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import { Worker } from "node:worker_threads";
 import type {
@@ -157,61 +158,84 @@ class SherpaStream implements EngineStream {
 	}
 }
 
+/** A decoding worker and the number of streams open on it. */
+interface WorkerSlot {
+	worker: Worker;
+	channel: WorkerChannel;
+	streams: number;
+}
+
 /**
- * A worker that crashes or exits fails the streams it holds, and only those (their requests
- * reject); the next stream opened starts a fresh worker. Should that one fail to load, the
- * stream is refused with the reason.
+ * Streams go to the worker with the fewest, and a new worker starts (up to `maxWorkers`) when
+ * every worker already has one: a worker decodes on one thread. A worker that crashes or
+ * exits fails the streams it holds, and only those (their requests reject); it is replaced
+ * when a stream next needs one. Should that fail to load, the stream is refused with the reason.
  */
 class SherpaEngine implements Engine {
 	readonly sampleRate = SHERPA_SAMPLE_RATE;
 	private nextStream = 0;
-	private readonly open = new Set<number>();
-	private worker: Worker;
-	private channel: WorkerChannel;
-	private restarting: Promise<void> | undefined;
+	private readonly slots: WorkerSlot[];
+	private starting: Promise<WorkerSlot> | undefined;
 
 	constructor(
 		readonly name: string,
 		private readonly setup: WorkerSetup,
 		worker: Worker,
+		private readonly maxWorkers: number,
 	) {
-		this.worker = worker;
-		this.channel = new WorkerChannel(worker);
+		this.slots = [slotOf(worker)];
 	}
 
 	async openStream(options: StreamOptions): Promise<EngineStream> {
-		if (this.channel.failure) await this.restart();
-		const channel = this.channel;
+		const slot = await this.slotForStream();
 		const id = this.nextStream++;
-		await channel.request({
-			op: "open",
-			stream: id,
-			segmentationSilenceMs: options.segmentationSilenceMs,
-			phrases: options.phrases ?? [],
-			partials: options.partials ?? true,
-		});
-		this.open.add(id);
-		return new SherpaStream(channel, id, () => this.open.delete(id));
+		slot.streams++;
+		try {
+			await slot.channel.request({
+				op: "open",
+				stream: id,
+				segmentationSilenceMs: options.segmentationSilenceMs,
+				phrases: options.phrases ?? [],
+				partials: options.partials ?? true,
+			});
+		} catch (error) {
+			slot.streams--;
+			throw error;
+		}
+		return new SherpaStream(slot.channel, id, () => slot.streams--);
 	}
 
 	async close(): Promise<void> {
-		if (this.open.size > 0)
-			throw new Error(
-				`close the ${this.open.size} open sherpa stream(s) first`,
-			);
-		await this.worker.terminate();
+		const open = this.slots.reduce((n, s) => n + s.streams, 0);
+		if (open > 0)
+			throw new Error(`close the ${open} open sherpa stream(s) first`);
+		await Promise.all(this.slots.map((s) => s.worker.terminate()));
 	}
 
-	private restart(): Promise<void> {
-		this.restarting ??= (async () => {
-			const worker = await loadWorker(this.setup);
-			this.worker = worker;
-			this.channel = new WorkerChannel(worker);
-		})().finally(() => {
-			this.restarting = undefined;
-		});
-		return this.restarting;
+	private async slotForStream(): Promise<WorkerSlot> {
+		for (let i = this.slots.length - 1; i >= 0; i--)
+			if (this.slots[i]?.channel.failure) this.slots.splice(i, 1);
+		const least = this.slots.reduce<WorkerSlot | undefined>(
+			(best, s) => (best && best.streams <= s.streams ? best : s),
+			undefined,
+		);
+		if (least && (least.streams === 0 || this.slots.length >= this.maxWorkers))
+			return least;
+		this.starting ??= loadWorker(this.setup)
+			.then((worker) => {
+				const slot = slotOf(worker);
+				this.slots.push(slot);
+				return slot;
+			})
+			.finally(() => {
+				this.starting = undefined;
+			});
+		return this.starting;
 	}
+}
+
+function slotOf(worker: Worker): WorkerSlot {
+	return { worker, channel: new WorkerChannel(worker), streams: 0 };
 }
 
 async function loadWorker(setup: WorkerSetup): Promise<Worker> {
@@ -260,11 +284,28 @@ export async function createSherpaEngine(
 				config.recognizer.decodingMethod === "modified_beam_search",
 			alignWords: ALIGNED_KINDS.has(descriptor.kind),
 		};
+		const { moonshine, tokens } = config.recognizer.modelConfig ?? {};
+		if (
+			descriptor.kind === "moonshine-v2" &&
+			moonshine?.encoder &&
+			moonshine.mergedDecoder &&
+			tokens
+		)
+			setup.moonshine = {
+				encoder: moonshine.encoder,
+				mergedDecoder: moonshine.mergedDecoder,
+				tokens,
+				// One thread a decode: Moonshine's runs are small, and a second thread cost 20 %
+				// more CPU and time (measured); streams decode in parallel on workers instead.
+				threads: options.numThreads ?? 1,
+			};
 	}
 	return new SherpaEngine(
 		`sherpa-onnx:${descriptor.kind}:${basename(descriptor.dir)}`,
 		setup,
 		await loadWorker(setup),
+		// Moonshine decodes on the worker's own thread; the other models' decodes leave it.
+		!setup.streaming && setup.moonshine ? availableParallelism() : 1,
 	);
 }
 

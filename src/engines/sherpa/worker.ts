@@ -16,13 +16,14 @@ import {
 	VAD_WINDOW,
 	vadConfigFor,
 } from "./config.js";
+import { MoonshineDecoder } from "./moonshine.js";
 import type {
 	WorkerReady,
 	WorkerReply,
 	WorkerRequest,
 	WorkerSetup,
 } from "./protocol.js";
-import { toHypothesis } from "./results.js";
+import { type TokenResult, toHypothesis } from "./results.js";
 
 const setup = workerData as WorkerSetup;
 const port = parentPort as NonNullable<typeof parentPort>;
@@ -33,26 +34,37 @@ const ONLINE_PIECE = sampleRate / 10;
 /** Silence fed after the last audio so the model's right context sees the end. */
 const TAIL_PADDING = Math.round(sampleRate * 0.8);
 /**
- * Offline partials re-decode the whole open segment after this much new audio, or after a
- * quarter of the segment's length when that is longer: the lengths decoded then grow
- * geometrically, so all of a segment's partials cost about five decodes of it, where a fixed
- * interval cost a number of decodes that grew with its length (work with its square).
+ * Offline partials re-decode the whole open segment: after 0.3 s of it, then each time it has
+ * grown by as much as was decoded last, so the lengths decoded double, and at least every 3 s.
+ * With Moonshine's drafts, doubling is what keeps the partials' cost within 10 % of decoding
+ * each segment once (measured in docs/engines.md); the cap keeps a long phrase moving.
  */
 const PARTIAL_INTERVAL = Math.round(sampleRate * 0.3);
-const PARTIAL_INTERVAL_SHARE = 0.25;
+const MAX_PARTIAL_INTERVAL = sampleRate * 3;
 
 /**
  * Offline decodes running at once. All streams share the recognizer's weights, but each decode
  * in flight holds its own activations (hundreds of MiB for Moonshine base), so these are
  * bounded by the cores, which could not run more at once anyway, not by the streams.
+ * Moonshine runs on this thread, one run at a time, so one decode here; the engine runs a
+ * worker a core.
  */
-const MAX_DECODES = availableParallelism();
+const MAX_DECODES =
+	!setup.streaming && setup.moonshine ? 1 : availableParallelism();
 let decodesRunning = 0;
 const decodesWaiting: (() => void)[] = [];
 
-/** Runs `decode` once fewer than MAX_DECODES run, in the order the streams asked. */
-async function inDecodeSlot<T>(decode: () => Promise<T>): Promise<T> {
+/**
+ * Runs `decode` once fewer than MAX_DECODES run, in the order the streams asked. A partial
+ * (`skipWhenBusy`) does not wait: it would delay the finals queued behind it, and a later
+ * partial replaces it anyway. Undefined when skipped.
+ */
+async function inDecodeSlot<T>(
+	decode: () => Promise<T>,
+	skipWhenBusy = false,
+): Promise<T | undefined> {
 	if (decodesRunning < MAX_DECODES) decodesRunning++;
+	else if (skipWhenBusy) return undefined;
 	else await new Promise<void>((resolve) => decodesWaiting.push(resolve));
 	try {
 		return await decode();
@@ -259,9 +271,10 @@ class OfflineSession {
 	/** Where the open segment's speech began, by the detector's rule; undefined when none is open. */
 	private openStart: number | undefined;
 	private lastPartialAt = 0;
+	/** The token ids of the open segment's last partial, where the decoder takes drafts. */
+	private draft: number[] = [];
 
 	constructor(
-		private readonly recognizer: sherpa.OfflineRecognizer,
 		segmentationSilenceMs: number,
 		private readonly hotwords: string | undefined,
 		/** Off, the open segment is decoded only once it ends: no re-decoding every 300 ms. */
@@ -306,27 +319,27 @@ class OfflineSession {
 		);
 	}
 
-	/** Final hypotheses get their words timed by alignment where the model gives no times. */
+	/**
+	 * Final hypotheses get their words timed by alignment where the model gives no times. The
+	 * open segment's last partial is the draft of its next decode.
+	 */
 	private async decode(
 		samples: Float32Array,
 		originSample: number,
 		final: boolean,
 	): Promise<Hypothesis | null> {
-		const stream = this.hotwords
-			? this.recognizer.createStream(this.hotwords)
-			: this.recognizer.createStream();
-		stream.acceptWaveform({ samples, sampleRate });
-		const r = await inDecodeSlot(() => this.recognizer.decodeAsync(stream));
-		const hypothesis = toHypothesis(
-			{
-				text: r.text,
-				tokens: r.tokens,
-				timestamps: r.timestamps,
-				durations: r.durations,
-				logProbs: r.ys_log_probs,
-			},
-			{ sampleRate, originSample, endSample: originSample + samples.length },
+		const decoded = await inDecodeSlot(
+			() => decodeOffline(samples, this.hotwords, this.draft),
+			!final,
 		);
+		if (!decoded) return null;
+		const { result, ids } = decoded;
+		this.draft = final ? [] : ids;
+		const hypothesis = toHypothesis(result, {
+			sampleRate,
+			originSample,
+			endSample: originSample + samples.length,
+		});
 		return final && hypothesis
 			? alignWords(hypothesis, samples, originSample)
 			: hypothesis;
@@ -391,9 +404,9 @@ class OfflineSession {
 			this.partials &&
 			this.openStart !== undefined &&
 			this.total - this.lastPartialAt >=
-				Math.max(
-					PARTIAL_INTERVAL,
-					(this.total - this.openStart) * PARTIAL_INTERVAL_SHARE,
+				Math.min(
+					MAX_PARTIAL_INTERVAL,
+					Math.max(PARTIAL_INTERVAL, this.lastPartialAt - this.openStart),
 				)
 		) {
 			this.lastPartialAt = this.total;
@@ -449,6 +462,42 @@ class OfflineSession {
 	}
 }
 
+/** One offline decode of `samples`, with the ids that a later decode may take as its draft. */
+async function decodeOffline(
+	samples: Float32Array,
+	hotwords: string | undefined,
+	draft: readonly number[],
+): Promise<{ result: TokenResult; ids: number[] }> {
+	if (offline && "moonshine" in offline) {
+		const r = await offline.moonshine.decode(samples, draft);
+		return {
+			result: {
+				text: r.text,
+				tokens: r.tokens,
+				timestamps: [],
+				logProbs: r.logProbs,
+			},
+			ids: r.ids,
+		};
+	}
+	const recognizer = (offline as { sherpa: sherpa.OfflineRecognizer }).sherpa;
+	const stream = hotwords
+		? recognizer.createStream(hotwords)
+		: recognizer.createStream();
+	stream.acceptWaveform({ samples, sampleRate });
+	const r = await recognizer.decodeAsync(stream);
+	return {
+		result: {
+			text: r.text,
+			tokens: r.tokens,
+			timestamps: r.timestamps,
+			durations: r.durations,
+			logProbs: r.ys_log_probs,
+		},
+		ids: [],
+	};
+}
+
 /** Loaded on the first final result that needs it; null when PocketSphinx is not installed. */
 let aligner: PocketSphinxAligner | null | undefined;
 
@@ -488,7 +537,11 @@ async function alignWords(
 type Session = { online: OnlineSession } | { offline: OfflineSession };
 
 const sessions = new Map<number, Session>();
-let offlineRecognizer: sherpa.OfflineRecognizer | undefined;
+/** The offline model all streams share: sherpa's recognizer, or Moonshine on onnxruntime. */
+let offline:
+	| { sherpa: sherpa.OfflineRecognizer }
+	| { moonshine: MoonshineDecoder }
+	| undefined;
 
 function sessionOf(stream: number): Session {
 	const session = sessions.get(stream);
@@ -511,10 +564,8 @@ async function handle(
 				const hotwords = setup.hotwords
 					? hotwordsText(request.phrases, "/")
 					: "";
-				const recognizer = offlineRecognizer as sherpa.OfflineRecognizer;
 				sessions.set(request.stream, {
 					offline: new OfflineSession(
-						recognizer,
 						request.segmentationSilenceMs,
 						hotwords || undefined,
 						request.partials,
@@ -546,10 +597,17 @@ async function start(): Promise<void> {
 		if (setup.streaming) {
 			// Load now, so a bad model fails engine creation rather than the first stream.
 			onlineRecognizerFor(setup.segmentationSilenceMs, []);
+		} else if (setup.moonshine) {
+			offline = {
+				moonshine: await MoonshineDecoder.load(
+					setup.moonshine,
+					setup.moonshine.threads,
+				),
+			};
 		} else {
-			offlineRecognizer = await sherpa.OfflineRecognizer.createAsync(
-				setup.recognizer,
-			);
+			offline = {
+				sherpa: await sherpa.OfflineRecognizer.createAsync(setup.recognizer),
+			};
 		}
 	} catch (error) {
 		port.postMessage({

@@ -1,0 +1,121 @@
+/**
+ * earshot's own greedy decoding of Moonshine on onnxruntime, against sherpa-onnx's decoder of
+ * the same files, and with drafts right, partly right and wrong: the transcript never depends
+ * on the draft.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import sherpa from "sherpa-onnx-node";
+import { MoonshineDecoder } from "../src/engines/sherpa/moonshine.js";
+import { scoreTranscript } from "../src/eval/score.js";
+import { AudioConfig } from "../src/index.js";
+import { findInstalledModel } from "../src/models/index.js";
+import { MOONSHINE, moonshineFixture } from "./helpers/moonshine.js";
+import { CancellationReason, recognizeAll } from "./helpers/recognize.js";
+import { synthesize, withPauses } from "./helpers/speech.js";
+
+const moonshine = await moonshineFixture();
+const SENTENCE = "please turn on the kitchen light and close the window";
+
+describe("Moonshine decoded on onnxruntime", { skip: moonshine.skip }, () => {
+	let decoder: MoonshineDecoder;
+	let files: { encoder: string; mergedDecoder: string; tokens: string };
+	let samples: Float32Array;
+
+	before(async () => {
+		assert.equal(moonshine.missing, undefined, moonshine.missing);
+		const model = await findInstalledModel(MOONSHINE);
+		assert.ok(model?.kind === "moonshine-v2", `${MOONSHINE} is ${model?.kind}`);
+		files = model.files;
+		decoder = await MoonshineDecoder.load(files, 1);
+		samples = sherpa.readWave(synthesize(SENTENCE, { voice: "awb" })).samples;
+	});
+	after(() => decoder?.release());
+
+	test("the transcript is sherpa-onnx's for the same files", async () => {
+		const ours = await decoder.decode(samples);
+		assert.ok(
+			scoreTranscript(SENTENCE, ours.text).wer <= 0.2,
+			`"${ours.text}" is not "${SENTENCE}"`,
+		);
+		const recognizer = new sherpa.OfflineRecognizer({
+			featConfig: { sampleRate: 16000, featureDim: 80 },
+			modelConfig: {
+				moonshine: {
+					encoder: files.encoder,
+					mergedDecoder: files.mergedDecoder,
+				},
+				tokens: files.tokens,
+				numThreads: 1,
+			},
+		});
+		const stream = recognizer.createStream();
+		stream.acceptWaveform({ samples, sampleRate: 16000 });
+		recognizer.decode(stream);
+		assert.equal(ours.text, recognizer.getResult(stream).text.trim());
+		assert.equal(ours.tokens.length, ours.logProbs.length);
+		assert.ok(ours.logProbs.every((p) => p <= 0 && p > -50));
+	});
+
+	test("a draft, right, partly right or wrong, never changes the transcript", async () => {
+		const plain = await decoder.decode(samples);
+		const start = await decoder.decode(
+			samples.subarray(0, samples.length >> 1),
+		);
+		const drafts = {
+			"its own tokens": plain.ids,
+			"the first half's tokens": start.ids,
+			"the tokens reversed": [...plain.ids].reverse(),
+			"too many tokens": [...plain.ids, ...plain.ids, ...plain.ids],
+		};
+		for (const [name, draft] of Object.entries(drafts)) {
+			const drafted = await decoder.decode(samples, draft);
+			assert.deepEqual(drafted.ids, plain.ids, name);
+			assert.equal(drafted.text, plain.text, name);
+		}
+	});
+
+	test("audio shorter than the encoder's window decodes, to a bounded number of tokens", async () => {
+		for (const length of [0, 400, 1000]) {
+			const result = await decoder.decode(samples.subarray(0, length));
+			assert.ok(result.ids.length <= 8, `${length} samples: ${result.text}`);
+		}
+	});
+
+	test("streams at once each get their own transcript, with partials, on a worker a core", async () => {
+		delete process.env.EARSHOT_ENGINE;
+		const texts = [
+			["the weather is nice today", "i would like a cup of coffee"],
+			["please turn on the kitchen light", "close the window"],
+			["call my sister tomorrow", "the train leaves at noon"],
+		];
+		const runs = await Promise.all(
+			texts.map((sentences) =>
+				recognizeAll(
+					AudioConfig.fromWavFileInput(
+						withPauses(
+							sentences.map((t) => synthesize(t, { voice: "awb" })),
+							1,
+						),
+					),
+				),
+			),
+		);
+		for (const [i, run] of runs.entries()) {
+			const reference = (texts[i] as string[]).join(" ");
+			assert.equal(
+				run.canceled?.reason,
+				CancellationReason.EndOfStream,
+				run.canceled?.errorDetails,
+			);
+			assert.ok(
+				scoreTranscript(reference, run.transcript).wer <= 0.25,
+				`"${run.transcript}" is not "${reference}"`,
+			);
+		}
+		assert.ok(
+			runs.some((run) => run.events.some((e) => e.type === "recognizing")),
+			"partials were decoded",
+		);
+	});
+});
