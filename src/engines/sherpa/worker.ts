@@ -41,6 +41,19 @@ const TAIL_PADDING = Math.round(sampleRate * 0.8);
  */
 const PARTIAL_INTERVAL = Math.round(sampleRate * 0.3);
 const MAX_PARTIAL_INTERVAL = sampleRate * 3;
+/**
+ * A pause this long inside a phrase also brings a partial, of the phrase's speech up to the
+ * pause. When no speech follows before the segmentation silence ends the phrase, that is the
+ * phrase's audio, and the partial's decode is its final result: the phrase settles without
+ * waiting for another decode.
+ */
+const PAUSE_SILENCE_MS = 150;
+/**
+ * The main detector's segment ends this close after where the pause detector's last segment
+ * of the phrase ended (32 samples, measured); both start where speech starts.
+ */
+const PAUSE_END_SLACK = 2 * 32;
+const SEGMENT_LEAD = Math.round(sampleRate * 0.1);
 
 /**
  * Offline decodes running at once. All streams share the recognizer's weights, but each decode
@@ -260,6 +273,8 @@ function writeOnline(
 
 class OfflineSession {
 	private readonly vad: sherpa.Vad;
+	/** The same detector with a short silence: where speech pauses. */
+	private readonly pauses: sherpa.Vad | undefined;
 	private readonly minSpeechSamples: number;
 	/** The session sample that the detector counts as its sample 0 (it restarts after a finalize). */
 	private vadOrigin = 0;
@@ -270,9 +285,15 @@ class OfflineSession {
 	private bufferStart = 0;
 	/** Where the open segment's speech began, by the detector's rule; undefined when none is open. */
 	private openStart: number | undefined;
+	/** The open segment's speech so far, as the pause detector's segments have ended. */
+	private spoken: { start: number; end: number } | undefined;
 	private lastPartialAt = 0;
 	/** The token ids of the open segment's last partial, where the decoder takes drafts. */
 	private draft: number[] = [];
+	/** The last partial, when it came at a pause: its audio and what it decoded. */
+	private atPause:
+		| { start: number; samples: Float32Array; hypothesis: Hypothesis }
+		| undefined;
 
 	constructor(
 		segmentationSilenceMs: number,
@@ -283,6 +304,11 @@ class OfflineSession {
 		if (setup.streaming) throw new Error("not an offline engine");
 		const config = vadConfigFor(setup.vad, segmentationSilenceMs);
 		this.vad = new sherpa.Vad(config, 60);
+		if (partials && segmentationSilenceMs > 2 * PAUSE_SILENCE_MS)
+			this.pauses = new sherpa.Vad(
+				vadConfigFor(setup.vad, PAUSE_SILENCE_MS),
+				60,
+			);
 		this.minSpeechSamples = Math.round(
 			(config.sileroVad?.minSpeechDuration ?? 0) * sampleRate,
 		);
@@ -363,11 +389,24 @@ class OfflineSession {
 	): Promise<EndedSegment[]> {
 		const ended: EndedSegment[] = [];
 		for (const { start, samples } of segments) {
+			const end = start + samples.length;
+			const atPause = this.atPause;
+			this.atPause = undefined;
+			const spokenEnd = atPause && atPause.start + atPause.samples.length;
+			const covered =
+				atPause &&
+				spokenEnd !== undefined &&
+				atPause.start === start &&
+				spokenEnd <= end &&
+				end - spokenEnd <= PAUSE_END_SLACK;
 			ended.push({
 				startSample: start,
-				endSample: start + samples.length,
-				result: await this.decode(samples, start, true),
+				endSample: end,
+				result: covered
+					? await alignWords(atPause.hypothesis, atPause.samples, start)
+					: await this.decode(samples, start, true),
 			});
+			if (covered) this.draft = [];
 		}
 		return ended;
 	}
@@ -377,14 +416,28 @@ class OfflineSession {
 		const segments: sherpa.SpeechSegment[] = [];
 		// Window by window, to see where speech is first detected: the detector itself starts
 		// the segment two windows and the minimum speech duration before that point.
+		let paused = false;
 		for (let i = 0; i < samples.length; i += VAD_WINDOW) {
 			const window = samples.subarray(i, i + VAD_WINDOW);
 			this.vad.acceptWaveform(window);
 			this.total += window.length;
+			if (this.pauses) {
+				this.pauses.acceptWaveform(window);
+				while (!this.pauses.isEmpty()) {
+					const { start, samples } = this.pauses.front(false);
+					this.spoken = {
+						start: this.spoken?.start ?? this.vadOrigin + start,
+						end: this.vadOrigin + start + samples.length,
+					};
+					this.pauses.pop();
+					paused = true;
+				}
+			}
 			const popped = this.popSegments();
 			if (popped.length > 0) {
 				segments.push(...popped);
 				this.openStart = undefined;
+				this.spoken = undefined;
 			}
 			if (this.vad.isDetected() && this.openStart === undefined) {
 				const last = segments.at(-1);
@@ -403,21 +456,32 @@ class OfflineSession {
 		if (
 			this.partials &&
 			this.openStart !== undefined &&
-			this.total - this.lastPartialAt >=
-				Math.min(
-					MAX_PARTIAL_INTERVAL,
-					Math.max(PARTIAL_INTERVAL, this.lastPartialAt - this.openStart),
-				)
+			this.total > this.lastPartialAt &&
+			(paused ||
+				this.total - this.lastPartialAt >=
+					Math.min(
+						MAX_PARTIAL_INTERVAL,
+						Math.max(PARTIAL_INTERVAL, this.lastPartialAt - this.openStart),
+					))
 		) {
 			this.lastPartialAt = this.total;
-			partial = await this.decode(
-				this.slice(this.openStart, this.total),
-				this.openStart,
-				false,
-			);
+			const atPause = paused ? this.spoken : undefined;
+			const start = atPause?.start ?? this.openStart;
+			const audio = this.slice(start, atPause?.end ?? this.total);
+			partial = await this.decode(audio, start, false);
+			this.atPause =
+				atPause && partial && start >= this.bufferStart
+					? { start, samples: audio, hypothesis: partial }
+					: undefined;
 		}
+		// The detector's segments start up to 40 ms (measured) before `openStart`'s rule: what
+		// is kept goes back further, so that a partial at a pause has all of the segment.
 		this.trimBefore(
-			this.openStart ?? this.total - 2 * VAD_WINDOW - this.minSpeechSamples,
+			Math.min(
+				this.spoken?.start ?? this.total,
+				(this.openStart ??
+					this.total - 2 * VAD_WINDOW - this.minSpeechSamples) - SEGMENT_LEAD,
+			),
 		);
 		return {
 			inSpeech: this.openStart !== undefined,
@@ -444,6 +508,8 @@ class OfflineSession {
 			});
 		}
 		this.vad.reset();
+		this.pauses?.reset();
+		this.spoken = undefined;
 		this.vadOrigin = this.total;
 		this.openStart = undefined;
 		this.trimBefore(this.total);
