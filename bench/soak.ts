@@ -3,7 +3,7 @@
 // open handles must stay flat after warm-up. SOAK_MINUTES (audio per session, default 60),
 // SOAK_SPEED (pace of each session, default 1: real time), SOAK_SESSIONS (server sessions,
 // default 4), SOAK_PHASES (default "embedded,server"). At real time 4 PocketSphinx sessions
-// take about 0.8 of a core, which a 2-core machine keeps up with.
+// take about 0.85 of a core, which a 2-core machine keeps up with.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
