@@ -140,7 +140,9 @@ function soakPhase(name: string, rss: number[]): SoakPhase {
 		name,
 		sessions: name === "server" ? 4 : 1,
 		audioSeconds: 3600,
+		plannedSeconds: 900,
 		wallSeconds: 900,
+		warmupSeconds: 180,
 		phrases: 800,
 		errors: [],
 		samples: rss.map((rssMiB, i) => ({
