@@ -36,8 +36,8 @@ const TAIL_PADDING = Math.round(sampleRate * 0.8);
 /**
  * Offline partials re-decode the whole open segment: after 0.3 s of it, then each time it has
  * grown by as much as was decoded last, so the lengths decoded double, and at least every 3 s.
- * With Moonshine's drafts, doubling is what keeps the partials' cost within 10 % of decoding
- * each segment once (measured in docs/engines.md); the cap keeps a long phrase moving.
+ * With Moonshine's drafts, doubling keeps the partials' cost to a fraction of decoding each
+ * segment once (measured in docs/engines.md); the cap keeps a long phrase moving.
  */
 const PARTIAL_INTERVAL = Math.round(sampleRate * 0.3);
 const MAX_PARTIAL_INTERVAL = sampleRate * 3;
