@@ -12,6 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as sdk from "microsoft-cognitiveservices-speech-sdk";
 import WebSocket from "ws";
 import { parseWavHeader, type WavHeader } from "../src/audio/pcm.js";
+import { defaultMaxDecoders } from "../src/engines/pocketsphinx/engine.js";
 import { scoreTranscript } from "../src/eval/score.js";
 import { AudioConfig, EarshotProperty } from "../src/index.js";
 import { encodeMessage } from "../src/protocol/frame.js";
@@ -262,14 +263,19 @@ const EXPECTED_CLOSE: Record<keyof typeof MISBEHAVING, number> = {
 };
 
 /**
- * Opens as many turns at once as a round can (every well-behaved and vanishing client), so
- * the decoder pool holds what the rounds will use; returns RSS and handles after it.
+ * Opens as many turns at once as a round can decode (every well-behaved and vanishing client,
+ * up to the decoder pool's bound), so the pool holds what the rounds will use; returns RSS and
+ * handles after it.
  */
 async function warmUp(
 	url: string,
 	speech: Speech[],
 ): Promise<{ rssMiB: number; handles: number; resources: string[] }> {
-	const turns = PACES.length * PER_PACE + MISBEHAVING.vanish;
+	// Turns beyond the decoder pool wait for a decoder before `turn.start`: open no more.
+	const turns = Math.min(
+		PACES.length * PER_PACE + MISBEHAVING.vanish,
+		defaultMaxDecoders(),
+	);
 	let started = 0;
 	let release!: () => void;
 	const allStarted = new Promise<void>((resolve) => {
@@ -381,10 +387,16 @@ for (let r = 0; r < ROUNDS; r++) {
 		release();
 		return { wellBehaved, misbehaving: await Promise.all(bad) };
 	})();
+	// The bound's timer is cancelled once the round is over: a live timer is a handle.
+	const bound = new AbortController();
 	const outcome = await Promise.race([
 		everyone,
-		sleep(ROUND_SECONDS * 1000).then(() => undefined),
+		sleep(ROUND_SECONDS * 1000, undefined, { signal: bound.signal }).then(
+			() => undefined,
+			() => undefined,
+		),
 	]);
+	bound.abort();
 	const problems: string[] = [];
 	const wellBehaved: RoundResult["wellBehaved"] = [];
 	if (!outcome) {
