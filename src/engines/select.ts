@@ -33,7 +33,7 @@ export interface EngineChoice {
 	modelPath?: string;
 	/** An installed sherpa-onnx model, as in `earshot models list`. */
 	modelName?: string;
-	/** Decoding threads of a sherpa model. Default: EARSHOT_THREADS, else 2. */
+	/** Decoding threads of a sherpa model. Default: EARSHOT_THREADS, else 2 (Moonshine: 1 a decode). */
 	numThreads?: number;
 	/** PocketSphinx's search passes. Default: EARSHOT_PASSES, else fwdtree+bestpath. */
 	passes?: string;

@@ -10,7 +10,7 @@ export const EarshotProperty = {
 	ModelPath: "Earshot_ModelPath",
 	/** A model's name, as in `earshot models list`. */
 	ModelName: "Earshot_ModelName",
-	/** Decoding threads of a sherpa-onnx model; default EARSHOT_THREADS, else 2. */
+	/** Decoding threads of a sherpa-onnx model; default EARSHOT_THREADS, else 2 (Moonshine: 1 a decode). */
 	NumThreads: "Earshot_NumThreads",
 	/**
 	 * PocketSphinx's search passes: `fwdtree+bestpath` (default), `fwdtree+fwdflat+bestpath`
