@@ -24,12 +24,11 @@ import {
 	speechContextMessage,
 } from "../src/protocol/messages.js";
 import { RECOGNITION_PATHS } from "../src/protocol/paths.js";
-import { waveHeader } from "../src/protocol/wav-header.js";
 import type { SessionLog } from "../src/server/connection.js";
 import { startServer } from "../src/server/server.js";
 import { recognizeAll } from "../test/helpers/recognize.js";
 import { projectRoot } from "../test/helpers/shared.js";
-import { withPauses } from "../test/helpers/speech.js";
+import { SPEECH_WAV_HEADER, withPauses } from "../test/helpers/speech.js";
 import { loadCorpus } from "./corpus.js";
 import { machineName } from "./report.js";
 import { round } from "./stats.js";
@@ -52,12 +51,6 @@ const MAX_FRAME_BYTES = 1024 * 1024;
 /** A transcript through the server, against embedded recognition of the same file. */
 const MAX_WER_VS_EMBEDDED = 0.2;
 const BYTES_PER_SECOND = 32000;
-const FORMAT = {
-	sampleRate: 16000,
-	channels: 1,
-	bitsPerSample: 16,
-	encoding: "pcm",
-} as const;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Speech {
@@ -192,7 +185,7 @@ function opening(requestId: string): (string | Uint8Array)[] {
 	return [
 		encodeMessage(speechConfigMessage(requestId, {})),
 		encodeMessage(speechContextMessage(requestId, {})),
-		encodeMessage(audioMessage(requestId, waveHeader(FORMAT), ContentType.Wav)),
+		encodeMessage(audioMessage(requestId, SPEECH_WAV_HEADER, ContentType.Wav)),
 	];
 }
 

@@ -18,9 +18,8 @@ import {
 	TICKS_PER_SECOND,
 } from "../src/protocol/messages.js";
 import { RECOGNITION_PATHS } from "../src/protocol/paths.js";
-import { waveHeader } from "../src/protocol/wav-header.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
-import { synthesize, withPauses } from "./helpers/speech.js";
+import { SPEECH_WAV_HEADER, synthesize, withPauses } from "./helpers/speech.js";
 
 const clip = synthesize("please turn on the kitchen light and open the door", {
 	voice: "awb",
@@ -28,12 +27,6 @@ const clip = synthesize("please turn on the kitchen light and open the door", {
 // About a minute of speech with pauses.
 const pcm = readFileSync(withPauses(Array(16).fill(clip), 1)).subarray(44);
 const seconds = pcm.length / 32000;
-const FORMAT = {
-	sampleRate: 16000,
-	channels: 1,
-	bitsPerSample: 16,
-	encoding: "pcm",
-} as const;
 
 let server: RunningServer;
 after(() => server?.close());
@@ -73,7 +66,7 @@ async function session(finish: (ws: WebSocket, id: string) => void) {
 	});
 	await new Promise((resolve) => ws.once("open", resolve));
 	ws.send(encodeMessage(speechConfigMessage(id, {})));
-	ws.send(encodeMessage(audioMessage(id, waveHeader(FORMAT), ContentType.Wav)));
+	ws.send(encodeMessage(audioMessage(id, SPEECH_WAV_HEADER, ContentType.Wav)));
 	for (let at = 0; at < pcm.length; at += 3200)
 		ws.send(encodeMessage(audioMessage(id, pcm.subarray(at, at + 3200))));
 	finish(ws, id);

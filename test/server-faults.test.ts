@@ -34,11 +34,10 @@ import {
 	speechConfigMessage,
 } from "../src/protocol/messages.js";
 import { RECOGNITION_PATHS } from "../src/protocol/paths.js";
-import { waveHeader } from "../src/protocol/wav-header.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { explainDeaths } from "./helpers/death.js";
 import { recognizeAll } from "./helpers/recognize.js";
-import { synthesize, withPauses } from "./helpers/speech.js";
+import { SPEECH_WAV_HEADER, synthesize, withPauses } from "./helpers/speech.js";
 
 explainDeaths();
 const CHOICE = { engine: "pocketsphinx" };
@@ -48,12 +47,6 @@ const file = withPauses(
 	),
 	1,
 );
-const FORMAT = {
-	sampleRate: 16000,
-	channels: 1,
-	bitsPerSample: 16,
-	encoding: "pcm",
-} as const;
 const BESIDE = 2;
 
 let server: RunningServer;
@@ -219,7 +212,7 @@ describe("one session's unexpected error ends that session alone", () => {
 				ws.send(encodeMessage(speechConfigMessage(requestId, {})));
 				ws.send(
 					encodeMessage(
-						audioMessage(requestId, waveHeader(FORMAT), ContentType.Wav),
+						audioMessage(requestId, SPEECH_WAV_HEADER, ContentType.Wav),
 					),
 				);
 				ws.send(

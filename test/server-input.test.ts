@@ -24,7 +24,6 @@ import {
 	speechContextMessage,
 } from "../src/protocol/messages.js";
 import { RECOGNITION_PATHS } from "../src/protocol/paths.js";
-import { waveHeader } from "../src/protocol/wav-header.js";
 import type { SessionLog } from "../src/server/connection.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import {
@@ -33,7 +32,7 @@ import {
 	SDK_SPEECH_CONFIG,
 	SDK_SPEECH_CONTEXT,
 } from "./helpers/fuzz.js";
-import { synthesize, withPauses } from "./helpers/speech.js";
+import { SPEECH_WAV_HEADER, synthesize, withPauses } from "./helpers/speech.js";
 
 // Written for PocketSphinx: pinned, since the default engine is the best installed model.
 process.env.EARSHOT_ENGINE = "pocketsphinx";
@@ -44,12 +43,6 @@ const file = withPauses(
 	1,
 );
 const pcm = readFileSync(file).subarray(44);
-const FORMAT = {
-	sampleRate: 16000,
-	channels: 1,
-	bitsPerSample: 16,
-	encoding: "pcm",
-} as const;
 
 const servers: RunningServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
@@ -132,7 +125,7 @@ function opening(requestId: string): (string | Uint8Array)[] {
 	return [
 		encodeMessage(speechConfigMessage(requestId, {})),
 		encodeMessage(speechContextMessage(requestId, {})),
-		encodeMessage(audioMessage(requestId, waveHeader(FORMAT), ContentType.Wav)),
+		encodeMessage(audioMessage(requestId, SPEECH_WAV_HEADER, ContentType.Wav)),
 	];
 }
 
@@ -347,7 +340,7 @@ const anyMessages = (() => {
 		),
 		json(fc.constantFrom("telemetry", "Speech.Context"), fc.jsonValue()),
 		json(messagePath, fc.jsonValue()),
-		audio(fc.constant(waveHeader(FORMAT))),
+		audio(fc.constant(SPEECH_WAV_HEADER)),
 		audio(fc.uint8Array({ maxLength: 3200 })),
 	);
 	const requestId = "A".repeat(32);
@@ -369,7 +362,7 @@ const anyMessages = (() => {
 			body("speech.config", config.body),
 			body("speech.context", context.body),
 			encodeMessage(
-				audioMessage(requestId, waveHeader(FORMAT), ContentType.Wav),
+				audioMessage(requestId, SPEECH_WAV_HEADER, ContentType.Wav),
 			),
 			...(bytes.length > 0
 				? [encodeMessage(audioMessage(requestId, bytes))]

@@ -2,9 +2,18 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waveHeader } from "../../src/protocol/wav-header.js";
 
 const dir = mkdtempSync(join(tmpdir(), "earshot-speech-"));
 let count = 0;
+
+/** The header a client sends before streaming this speech: 16 kHz, mono, 16-bit PCM. */
+export const SPEECH_WAV_HEADER = waveHeader({
+	sampleRate: 16000,
+	channels: 1,
+	bitsPerSample: 16,
+	encoding: "pcm",
+});
 
 /**
  * Speaks `text` with flite into a 16 kHz mono 16-bit WAV and returns its path. Real
