@@ -23,6 +23,7 @@ import {
 } from "./download.js";
 import { ModelError, toModelError } from "./errors.js";
 import { extractTarBz2 } from "./extract.js";
+import { foldModel } from "./fold.js";
 import {
 	type ChecksumSource,
 	hashTree,
@@ -242,6 +243,12 @@ export async function pullModel(
 		await rm(target, { recursive: true, force: true });
 		await rename(modelDir, target);
 		for (const partial of staged.partials) await discardPartial(partial);
+		if (entry.kind === "moonshine-v2")
+			// A cache beside the model, left out of the manifest: the engine makes it again
+			// when it is missing, and says so when it cannot.
+			await foldModel(
+				join(target, (entry.files as Record<string, string>).mergedDecoder),
+			).catch(() => undefined);
 		return [
 			...results,
 			{

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import ort from "onnxruntime-node";
+import { foldModel } from "../../models/fold.js";
 
 export interface MoonshineFiles {
 	encoder: string;
@@ -83,9 +84,19 @@ export class MoonshineDecoder {
 			// Spinning threads wait for work by burning CPU between the decoder's small steps.
 			extra: { session: { intra_op: { allow_spinning: "0" } } },
 		};
+		// The encoder runs once a decode, so folding it gains little: 6 ms a run (measured),
+		// for 55 MiB more.
+		const decoderFile = await foldModel(files.mergedDecoder).catch(
+			(error: unknown) => {
+				console.error(
+					`earshot: Moonshine decodes with its unfolded decoder, each step about 6 times as slow: ${(error as Error)?.message ?? error}`,
+				);
+				return files.mergedDecoder;
+			},
+		);
 		const [encoder, decoder] = await Promise.all([
 			ort.InferenceSession.create(files.encoder, options),
-			ort.InferenceSession.create(files.mergedDecoder, options),
+			ort.InferenceSession.create(decoderFile, options),
 		]);
 		return new MoonshineDecoder(encoder, decoder, readPieces(files.tokens));
 	}
