@@ -34,10 +34,11 @@ const ONLINE_PIECE = sampleRate / 10;
 /** Silence fed after the last audio so the model's right context sees the end. */
 const TAIL_PADDING = Math.round(sampleRate * 0.8);
 /**
- * Offline partials re-decode the whole open segment: after 0.3 s of it, then each time it has
- * grown by as much as was decoded last, so the lengths decoded double, and at least every 3 s.
- * With Moonshine's drafts, doubling keeps the partials' cost to a fraction of decoding each
- * segment once (measured in docs/engines.md); the cap keeps a long phrase moving.
+ * Offline partials re-decode the whole open segment: as soon as the detector opens it (with
+ * about 0.3 s of speech, the detector's minimum and two windows), then each time it has grown
+ * by as much as was decoded last, so the lengths decoded double, and at least every 3 s.
+ * Doubling keeps the partials' cost to a fraction of decoding each segment once (measured in
+ * docs/engines.md); the cap keeps a long phrase moving.
  */
 const PARTIAL_INTERVAL = Math.round(sampleRate * 0.3);
 const MAX_PARTIAL_INTERVAL = sampleRate * 3;
@@ -447,7 +448,7 @@ class OfflineSession {
 					this.bufferStart,
 					this.total - 2 * VAD_WINDOW - this.minSpeechSamples,
 				);
-				this.lastPartialAt = this.total;
+				this.lastPartialAt = this.openStart;
 			}
 		}
 		const ended = await this.decodeSegments(segments);
