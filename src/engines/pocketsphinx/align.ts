@@ -79,6 +79,14 @@ export class PocketSphinxAligner {
 		}
 	}
 
+	/**
+	 * Loads one decoder ahead of the first alignment. Loading the dictionary takes longer than
+	 * aligning a phrase, and would otherwise delay the first phrase that ends.
+	 */
+	async prepare(): Promise<void> {
+		if (this.idle.length === 0) this.release(await this.createDecoder());
+	}
+
 	close(): void {
 		this.closed = true;
 		for (const decoder of this.idle.splice(0)) this.native.ps_free(decoder);

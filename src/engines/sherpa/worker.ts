@@ -565,8 +565,17 @@ async function decodeOffline(
 	};
 }
 
-/** Loaded on the first final result that needs it; null when PocketSphinx is not installed. */
+/** Loaded with the model where results need it; null when PocketSphinx is not installed. */
 let aligner: PocketSphinxAligner | null | undefined;
+
+async function loadAligner(): Promise<void> {
+	try {
+		aligner = PocketSphinxAligner.create();
+		await aligner.prepare();
+	} catch {
+		aligner = null;
+	}
+}
 
 /**
  * The hypothesis with its lexical words timed on the stream clock. The phrase's confidence
@@ -580,13 +589,7 @@ async function alignWords(
 ): Promise<Hypothesis> {
 	if (setup.streaming || !setup.alignWords || hypothesis.words.length > 0)
 		return hypothesis;
-	if (aligner === undefined) {
-		try {
-			aligner = PocketSphinxAligner.create();
-		} catch {
-			aligner = null;
-		}
-	}
+	if (aligner === undefined) await loadAligner();
 	if (!aligner) return hypothesis;
 	const words = (
 		await aligner.align(samples, lexicalWords(hypothesis.text))
@@ -660,6 +663,9 @@ async function handle(
 }
 
 async function start(): Promise<void> {
+	// On libuv's pool, beside the model's loading on this thread.
+	const aligning =
+		!setup.streaming && setup.alignWords ? loadAligner() : undefined;
 	try {
 		if (setup.streaming) {
 			// Load now, so a bad model fails engine creation rather than the first stream.
@@ -676,6 +682,7 @@ async function start(): Promise<void> {
 				sherpa: await sherpa.OfflineRecognizer.createAsync(setup.recognizer),
 			};
 		}
+		await aligning;
 	} catch (error) {
 		port.postMessage({
 			ready: false,
