@@ -11,10 +11,11 @@
  * loaded again with constant folding, and saved as ORT. The only repair between the two is
  * that ONNX requires every subgraph to have a name, which ORT files do not keep.
  */
-import { mkdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
 import ort from "onnxruntime-node";
+import { isFile } from "./manifest.js";
 
 /**
  * Where the folded copy of `file` lives: a folder per onnxruntime version, which may save
@@ -68,13 +69,6 @@ export async function foldModel(file: string): Promise<string> {
 		for (const file of [onnx, work])
 			await rm(file, { force: true }).catch(() => undefined);
 	}
-}
-
-async function isFile(path: string): Promise<boolean> {
-	return stat(path).then(
-		(s) => s.isFile(),
-		() => false,
-	);
 }
 
 // Field numbers in onnx.proto.

@@ -27,6 +27,7 @@ import { foldModel } from "./fold.js";
 import {
 	type ChecksumSource,
 	hashTree,
+	isFile,
 	listModelFiles,
 	type Manifest,
 	readManifest,
@@ -154,14 +155,6 @@ export async function installedModels(
 		),
 	);
 	return found.filter((m): m is InstalledModel => m !== undefined);
-}
-
-async function isFile(path: string): Promise<boolean> {
-	try {
-		return (await stat(path)).isFile();
-	} catch {
-		return false;
-	}
 }
 
 /** What fetching a model's source put in the staging directory, and where it came from. */

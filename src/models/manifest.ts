@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { MANIFEST_FILE } from "./cache.js";
 import { sha256File } from "./checksum.js";
@@ -19,6 +19,14 @@ export interface Manifest {
 }
 
 /** Every file under a model directory except the manifest, as sorted "/"-separated relative paths. */
+/** Whether `path` is a regular file; false when it is missing or unreadable. */
+export async function isFile(path: string): Promise<boolean> {
+	return stat(path).then(
+		(s) => s.isFile(),
+		() => false,
+	);
+}
+
 export async function listModelFiles(dir: string): Promise<string[]> {
 	const entries = await readdir(dir, { recursive: true, withFileTypes: true });
 	return entries

