@@ -139,6 +139,36 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 		}
 	});
 
+	test("a pause shorter than the segmentation silence, long enough that alignment starts in it, leaves one phrase with all its words timed", async () => {
+		// flite ends each clip with about 0.3 s of quiet: with the 0.3 s gap the detector hears
+		// about 0.55 s of pause, past the half of the 1 s silence at which the words at a pause
+		// are aligned ahead, but short of ending the phrase.
+		const [first, second] = [clips[1], clips[2]] as [string, string];
+		const file = withPauses([first, second], 0.3);
+		const run = await recognizeAll(AudioConfig.fromWavFileInput(file), (c) => {
+			c.outputFormat = OutputFormat.Detailed;
+			c.setProperty("Speech_SegmentationSilenceTimeoutMs", "1000");
+		});
+		const phrases = detailedPhrases(run.events);
+		assert.equal(phrases.length, 1, run.transcript);
+		const expected = `${SENTENCES[1]} ${SENTENCES[2]}`;
+		assert.ok(
+			scoreTranscript(expected, run.transcript).wer <= 0.15,
+			run.transcript,
+		);
+		assertTimedWords(phrases[0]);
+		// The words after the pause are timed on the second sentence's audio, not squeezed
+		// into the first's, as an alignment of the text before the pause would leave them.
+		const words = phrases[0].NBest[0].Words as DetailedWord[];
+		const coffee = words.find((w) => w.Word === "coffee");
+		assert.ok(coffee, phrases[0].NBest[0].Lexical);
+		const secondStart = 0.3 + durationOf(first) + 0.3;
+		assert.ok(
+			coffee.Offset / TICKS > secondStart,
+			`coffee at ${coffee.Offset / TICKS} s, the second sentence starts at ${secondStart} s`,
+		);
+	});
+
 	test("`earshot recognize` uses it: no fallback hint, Moonshine's accuracy", () => {
 		const { code, stdout, stderr } = earshot(
 			["recognize", "-f", sentencesFile],

@@ -277,6 +277,8 @@ class OfflineSession {
 	/** The same detector with a short silence: where speech pauses. */
 	private readonly pauses: sherpa.Vad | undefined;
 	private readonly minSpeechSamples: number;
+	/** Silence after a pause's speech before its words are aligned: half the segmentation silence. */
+	private readonly alignAfterPauseSamples: number;
 	/** The session sample that the detector counts as its sample 0 (it restarts after a finalize). */
 	private vadOrigin = 0;
 	private total = 0;
@@ -291,9 +293,17 @@ class OfflineSession {
 	private lastPartialAt = 0;
 	/** The token ids of the open segment's last partial, where the decoder takes drafts. */
 	private draft: number[] = [];
-	/** The last partial, when it came at a pause: its audio and what it decoded. */
+	/**
+	 * The last partial, when it came at a pause: its audio, what it decoded, and its words'
+	 * alignment once the pause has lasted half the segmentation silence.
+	 */
 	private atPause:
-		| { start: number; samples: Float32Array; hypothesis: Hypothesis }
+		| {
+				start: number;
+				samples: Float32Array;
+				hypothesis: Hypothesis;
+				aligned?: Promise<Hypothesis>;
+		  }
 		| undefined;
 
 	constructor(
@@ -310,6 +320,9 @@ class OfflineSession {
 				vadConfigFor(setup.vad, PAUSE_SILENCE_MS),
 				60,
 			);
+		this.alignAfterPauseSamples = Math.round(
+			(segmentationSilenceMs / 2 / 1000) * sampleRate,
+		);
 		this.minSpeechSamples = Math.round(
 			(config.sileroVad?.minSpeechDuration ?? 0) * sampleRate,
 		);
@@ -404,7 +417,8 @@ class OfflineSession {
 				startSample: start,
 				endSample: end,
 				result: covered
-					? await alignWords(atPause.hypothesis, atPause.samples, start)
+					? await (atPause.aligned ??
+							alignWords(atPause.hypothesis, atPause.samples, start))
 					: await this.decode(samples, start, true),
 			});
 			if (covered) this.draft = [];
@@ -475,6 +489,7 @@ class OfflineSession {
 					? { start, samples: audio, hypothesis: partial }
 					: undefined;
 		}
+		this.alignDuringPause();
 		// The detector's segments start up to 40 ms (measured) before `openStart`'s rule: what
 		// is kept goes back further, so that a partial at a pause has all of the segment.
 		this.trimBefore(
@@ -492,6 +507,30 @@ class OfflineSession {
 			...(partial ? { partial } : {}),
 			ended,
 		};
+	}
+
+	/**
+	 * Aligns the words of the partial at a pause once the pause is long enough that the phrase
+	 * probably ends there, so that its final result need not wait for the alignment (12 ms a
+	 * second of speech, measured). Started any earlier, it is mostly wasted on pauses that
+	 * speech follows; a phrase that goes on simply drops it.
+	 */
+	private alignDuringPause(): void {
+		const atPause = this.atPause;
+		if (
+			!atPause ||
+			atPause.aligned ||
+			this.total - (atPause.start + atPause.samples.length) <
+				this.alignAfterPauseSamples
+		)
+			return;
+		atPause.aligned = alignWords(
+			atPause.hypothesis,
+			atPause.samples,
+			atPause.start,
+		);
+		// Awaited only if the phrase ends at this pause: a dropped one must not fail the worker.
+		atPause.aligned.catch(() => {});
 	}
 
 	/**
