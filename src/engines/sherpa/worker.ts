@@ -361,16 +361,19 @@ class OfflineSession {
 
 	/**
 	 * Final hypotheses get their words timed by alignment where the model gives no times. The
-	 * open segment's last partial is the draft of its next decode.
+	 * open segment's last partial is the draft of its next decode. A partial at a pause waits
+	 * for the decoder like a final, since it is the final when the phrase ends there; other
+	 * partials are skipped while it is busy.
 	 */
 	private async decode(
 		samples: Float32Array,
 		originSample: number,
-		final: boolean,
+		kind: "final" | "pause" | "partial",
 	): Promise<Hypothesis | null> {
+		const final = kind === "final";
 		const decoded = await inDecodeSlot(
 			() => decodeOffline(samples, this.hotwords, this.draft),
-			!final,
+			kind === "partial",
 		);
 		if (!decoded) return null;
 		const { result, ids } = decoded;
@@ -419,7 +422,7 @@ class OfflineSession {
 				result: covered
 					? await (atPause.aligned ??
 							alignWords(atPause.hypothesis, atPause.samples, start))
-					: await this.decode(samples, start, true),
+					: await this.decode(samples, start, "final"),
 			});
 			if (covered) this.draft = [];
 		}
@@ -483,7 +486,7 @@ class OfflineSession {
 			const atPause = paused ? this.spoken : undefined;
 			const start = atPause?.start ?? this.openStart;
 			const audio = this.slice(start, atPause?.end ?? this.total);
-			partial = await this.decode(audio, start, false);
+			partial = await this.decode(audio, start, atPause ? "pause" : "partial");
 			this.atPause =
 				atPause && partial && start >= this.bufferStart
 					? { start, samples: audio, hypothesis: partial }
