@@ -97,6 +97,44 @@ test("a stream waiting for a decoder of another silence setting gets room once o
 	}
 });
 
+test("streams that share a language model decode at once, each hearing what it hears alone", async () => {
+	// Four decoders make one lane: they share one loaded model and take turns on it.
+	const sentences = [
+		SENTENCE,
+		"i would like a cup of coffee",
+		"the weather is nice today",
+		"open the door",
+	];
+	const clips = await Promise.all(
+		sentences.map(async (text) => {
+			const { samples, sampleRate } = await openAudioFile(
+				synthesize(text, { voice: "awb" }),
+			);
+			return createResampler(sampleRate, 16000).process(samples);
+		}),
+	);
+	const engine = createPocketSphinxEngine({ maxDecoders: 4 });
+	try {
+		const alone: string[] = [];
+		for (const clip of clips) {
+			const stream = await engine.openStream(OPTIONS);
+			alone.push(await recognize(stream, clip));
+			await stream.close();
+		}
+		assert.match(alone[0] as string, /kitchen/);
+		const streams = await Promise.all(
+			clips.map(() => engine.openStream(OPTIONS)),
+		);
+		const together = await Promise.all(
+			streams.map((stream, i) => recognize(stream, clips[i] as Float32Array)),
+		);
+		assert.deepEqual(together, alone);
+		await Promise.all(streams.map((s) => s.close()));
+	} finally {
+		await engine.close();
+	}
+});
+
 test("closing the engine fails the streams still waiting, with a clear error", async () => {
 	const engine = createPocketSphinxEngine({ maxDecoders: 1 });
 	const first = await engine.openStream(OPTIONS);

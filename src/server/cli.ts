@@ -71,7 +71,7 @@ export function registerServeCommand(program: Command): void {
 		.addOption(passesOption())
 		.option(
 			"--max-decoders <n>",
-			"PocketSphinx decoders loaded at once, about 90 MiB each; sessions beyond wait, in turn, for one to be free (default: 4 per core)",
+			"PocketSphinx decoders loaded at once, about 47 MiB each, every 4 sharing one 33 MiB language model; sessions beyond wait, in turn, for one to be free (default: 4 per core)",
 			wholeNumber(1),
 		)
 		.option("--model <dir|name>", MODEL_HELP)

@@ -8,6 +8,7 @@ import type {
 	StreamOptions,
 	StreamUpdate,
 } from "../engine.js";
+import { LanguageModelLane } from "./lane.js";
 import { findPocketSphinxModel, type PocketSphinxModel } from "./model.js";
 import {
 	callAsync,
@@ -15,6 +16,7 @@ import {
 	loadPocketSphinx,
 	type PocketSphinxNative,
 } from "./native.js";
+import { dictionaryFor } from "./vocabulary.js";
 
 const SAMPLE_RATE = 16000;
 /** PocketSphinx's default -frate: 100 frames a second, so 160 samples a frame. */
@@ -31,6 +33,19 @@ const CMN_MAX_LENGTH = 64;
 const BLOCK = 2 * SAMPLES_PER_FRAME;
 /** Idle decoders kept per configuration for reuse; more are freed. */
 const MAX_IDLE_DECODERS = 8;
+/** Decoders sharing one language model: about what one core decodes in real time. */
+const DECODERS_PER_LANE = 4;
+/** sphinxbase's NGRAM_AUTO: the model file's format is detected. */
+const NGRAM_AUTO = 0;
+const SEARCH = "earshot_ngram";
+/** PocketSphinx's default -logbase, which the decoders use: a model's scores are in it. */
+const LOG_BASE = 1.0001;
+
+/**
+ * What language models are read with: the decoders' default configuration (its -lw, -wip and
+ * -uw weights) and log base. Made once; each model keeps its own reference to the log tables.
+ */
+let readingSetup: { config: unknown; logmath: unknown } | undefined;
 
 /**
  * PocketSphinx's search passes. fwdtree decodes as audio arrives (partials come from it);
@@ -55,16 +70,16 @@ export interface PocketSphinxOptions {
 	/** Default DEFAULT_POCKETSPHINX_PASSES. */
 	passes?: PocketSphinxPasses;
 	/**
-	 * Decoders loaded at once, about 90 MiB each; further streams wait, first come first
-	 * served, for one to be released. Default defaultMaxDecoders().
+	 * Decoders loaded at once, about 45 MiB each beside a 45 MiB language model for every
+	 * DECODERS_PER_LANE; further streams wait, first come first served, for one to be
+	 * released. Default defaultMaxDecoders().
 	 */
 	maxDecoders?: number;
 }
 
 /**
  * A decoder uses about 0.15 of a core in real time, so about 4 per core can keep up; more
- * would only hold memory. The library offers no way to share the model between decoders:
- * its language model keeps a lookup cache that concurrent decoders would race on.
+ * would only hold memory.
  */
 export function defaultMaxDecoders(): number {
 	return 4 * availableParallelism();
@@ -104,6 +119,9 @@ class PocketSphinxEngine implements Engine {
 	readonly sampleRate = SAMPLE_RATE;
 	/** Decoders are expensive to load (~0.4 s), so they are pooled per VAD setting. */
 	private readonly idle = new Map<number, Decoder[]>();
+	private readonly lanes: LanguageModelLane[] = [];
+	/** The dictionary decoders load: the model's, cut down to its language model's words. */
+	private dictionary: Promise<string> | undefined;
 	/** Decoders that exist or are being loaded: idle, in use, or handed to a waiting stream. */
 	private loaded = 0;
 	/** Streams waiting for a decoder, oldest first. */
@@ -122,26 +140,44 @@ class PocketSphinxEngine implements Engine {
 		const postSpeechFrames = Math.round(options.segmentationSilenceMs / 10);
 		const decoder = await this.acquire(postSpeechFrames);
 		try {
-			// Live CMN adapts to each utterance; a reused decoder starts from the model's initial
-			// means again, so a session's result does not depend on the sessions before it.
-			this.native.cmn_live_set(this.cmnOf(decoder.handle), decoder.initialCmn);
-			checked(this.native.ps_start_stream(decoder.handle), "ps_start_stream");
-			checked(this.native.ps_start_utt(decoder.handle), "ps_start_utt");
+			await decoder.lane.run(() => {
+				// Live CMN adapts to each utterance; a reused decoder starts from the model's initial
+				// means again, so a session's result does not depend on the sessions before it.
+				this.native.cmn_live_set(
+					this.cmnOf(decoder.handle),
+					decoder.initialCmn,
+				);
+				checked(this.native.ps_start_stream(decoder.handle), "ps_start_stream");
+				checked(this.native.ps_start_utt(decoder.handle), "ps_start_utt");
+			});
 		} catch (error) {
 			this.release(postSpeechFrames, decoder, false);
 			throw error;
 		}
-		return new PocketSphinxStream(this.native, decoder.handle, (sound) =>
-			this.release(postSpeechFrames, decoder, sound),
+		return new PocketSphinxStream(
+			this.native,
+			decoder.handle,
+			decoder.lane,
+			(sound) => this.release(postSpeechFrames, decoder, sound),
 		);
 	}
 
 	async close(): Promise<void> {
 		this.closed = true;
 		for (const decoders of this.idle.values())
-			for (const d of decoders) this.native.ps_free(d.handle);
+			for (const d of decoders) this.free(d);
 		this.idle.clear();
 		for (const waiter of this.waiting.splice(0)) waiter.give(undefined);
+		// Decoders still in use hold their own references: the model goes with the last.
+		await Promise.all(
+			this.lanes.map((lane) =>
+				lane.run(() => {
+					if (lane.languageModel)
+						this.native.ngram_model_free(lane.languageModel);
+					lane.languageModel = undefined;
+				}),
+			),
+		);
 	}
 
 	/** An idle decoder, else a new one under the bound, else the next one released, in turn. */
@@ -162,7 +198,7 @@ class PocketSphinxEngine implements Engine {
 			// At the bound, an idle decoder with another silence setting makes room.
 			const other = [...this.idle.values()].find((l) => l.length > 0)?.pop();
 			if (other) {
-				this.native.ps_free(other.handle);
+				this.free(other);
 				this.loaded--;
 				continue;
 			}
@@ -170,33 +206,102 @@ class PocketSphinxEngine implements Engine {
 				this.waiting.push({ postSpeechFrames, give }),
 			);
 			if (this.closed) {
-				if (given) this.native.ps_free(given.handle);
+				if (given) this.free(given);
 				throw new Error("the engine is closed");
 			}
 			if (given) return given;
 		}
 	}
 
+	/**
+	 * A decoder on the first lane with room, its search over the lane's language model,
+	 * which is read with the lane's first decoder.
+	 */
 	private async createDecoder(postSpeechFrames: number): Promise<Decoder> {
-		const argv = [
-			"-hmm",
-			this.model.acousticModel,
-			"-lm",
+		let lane = this.lanes.find((l) => l.decoders < DECODERS_PER_LANE);
+		if (!lane) {
+			lane = new LanguageModelLane();
+			this.lanes.push(lane);
+		}
+		lane.decoders++;
+		let handle: unknown;
+		try {
+			// The model comes first: its words choose the dictionary that the decoder loads.
+			const languageModel = await lane.run(
+				async () => (lane.languageModel ??= await this.readLanguageModel()),
+			);
+			// Where the cut-down copy cannot be written, the whole dictionary decodes the same.
+			this.dictionary ??= dictionaryFor(
+				this.native,
+				languageModel,
+				this.model.dictionary,
+				this.model.languageModel,
+			).catch(() => this.model.dictionary);
+			const argv = [
+				"-hmm",
+				this.model.acousticModel,
+				"-dict",
+				await this.dictionary,
+				"-vad_postspeech",
+				String(postSpeechFrames),
+				...passesArgs(this.passes),
+			];
+			handle = await initDecoder(this.native, argv, this.model.acousticModel);
+		} catch (error) {
+			lane.decoders--;
+			throw error;
+		}
+		const decoder: Decoder = {
+			handle,
+			initialCmn: new Float32Array(CMN_MAX_LENGTH),
+			lane,
+		};
+		try {
+			await lane.run(async () => {
+				if (!lane.languageModel) throw new Error("the engine is closed");
+				checked(
+					await callAsync(
+						this.native.ps_set_lm,
+						handle,
+						SEARCH,
+						lane.languageModel,
+					),
+					"ps_set_lm",
+				);
+				checked(this.native.ps_set_search(handle, SEARCH), "ps_set_search");
+			});
+		} catch (error) {
+			this.free(decoder);
+			throw error;
+		}
+		this.native.cmn_live_get(this.cmnOf(handle), decoder.initialCmn);
+		return decoder;
+	}
+
+	private async readLanguageModel(): Promise<unknown> {
+		const { native } = this;
+		readingSetup ??= {
+			config: native.cmd_ln_parse_r(null, native.ps_args(), 0, [], 1),
+			logmath: native.logmath_init(LOG_BASE, 0, 1),
+		};
+		const lm = await callAsync(
+			native.ngram_model_read,
+			readingSetup.config,
 			this.model.languageModel,
-			"-dict",
-			this.model.dictionary,
-			"-vad_postspeech",
-			String(postSpeechFrames),
-			...passesArgs(this.passes),
-		];
-		const decoder = await initDecoder(
-			this.native,
-			argv,
-			this.model.acousticModel,
+			NGRAM_AUTO,
+			readingSetup.logmath,
 		);
-		const initialCmn = new Float32Array(CMN_MAX_LENGTH);
-		this.native.cmn_live_get(this.cmnOf(decoder), initialCmn);
-		return { handle: decoder, initialCmn };
+		if (!lm)
+			throw new Error(
+				`PocketSphinx could not load the language model ${this.model.languageModel}`,
+			);
+		return lm;
+	}
+
+	/** Frees `decoder` in its turn on its lane: the search drops its reference to the model. */
+	private free(decoder: Decoder): void {
+		decoder.lane.decoders--;
+		void decoder.lane.run(() => this.native.ps_free(decoder.handle));
 	}
 
 	private cmnOf(decoder: unknown): unknown {
@@ -217,14 +322,14 @@ class PocketSphinxEngine implements Engine {
 		}
 		if (next) {
 			// Unsound, or another silence setting: this one is freed and the waiter loads its own.
-			this.native.ps_free(decoder.handle);
+			this.free(decoder);
 			this.loaded--;
 			next.give(undefined);
 			return;
 		}
 		const list = this.idle.get(postSpeechFrames) ?? [];
 		if (!sound || this.closed || list.length >= MAX_IDLE_DECODERS) {
-			this.native.ps_free(decoder.handle);
+			this.free(decoder);
 			this.loaded--;
 			return;
 		}
@@ -244,6 +349,8 @@ interface Decoder {
 	handle: unknown;
 	/** The CMN means the model starts with. */
 	initialCmn: Float32Array;
+	/** Where its native calls run, in turn with the other decoders of its language model. */
+	lane: LanguageModelLane;
 }
 
 class PocketSphinxStream implements EngineStream {
@@ -262,31 +369,36 @@ class PocketSphinxStream implements EngineStream {
 	constructor(
 		private readonly native: PocketSphinxNative,
 		private readonly decoder: unknown,
+		private readonly lane: LanguageModelLane,
 		private readonly release: (sound: boolean) => void,
 	) {}
 
 	write(samples: Float32Array): Promise<StreamUpdate> {
-		return this.guard(() => this.decode(samples));
+		return this.lane.run(() => this.guard(() => this.decode(samples)));
 	}
 
 	async finalize(): Promise<EndedSegment | null> {
 		if (this.closed) return null;
-		return this.guard(async () => {
-			if (this.held > 0) {
-				await this.process(0, this.held);
-				this.held = 0;
-			}
-			return this.inSpeech ? this.endSegment() : null;
-		});
+		return this.lane.run(() =>
+			this.guard(async () => {
+				if (this.held > 0) {
+					await this.process(0, this.held);
+					this.held = 0;
+				}
+				return this.inSpeech ? this.endSegment() : null;
+			}),
+		);
 	}
 
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
 		try {
-			checked(
-				await callAsync(this.native.ps_end_utt, this.decoder),
-				"ps_end_utt",
+			await this.lane.run(async () =>
+				checked(
+					await callAsync(this.native.ps_end_utt, this.decoder),
+					"ps_end_utt",
+				),
 			);
 		} catch (error) {
 			this.sound = false;

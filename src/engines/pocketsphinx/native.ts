@@ -30,6 +30,20 @@ export interface PocketSphinxNative {
 		number
 	>;
 	ps_get_in_speech(decoder: unknown): number;
+	/** Reads a language model; slow: call it with `.async`. */
+	ngram_model_read: AsyncFn<
+		[config: unknown, path: string, type: number, logmath: unknown],
+		unknown
+	>;
+	/** Drops one reference; the model is freed with its last. */
+	ngram_model_free(lm: unknown): number;
+	/** The model's word with id `wid`, from 0 to its unigram count. */
+	ngram_word(lm: unknown, wid: number): string;
+	/** The model's unigram count (the first of its n-gram counts). */
+	unigramCount(lm: unknown): number;
+	logmath_init(base: number, shift: number, useTable: number): unknown;
+	/** Builds an n-gram search over `lm`, which it retains; slow: call it with `.async`. */
+	ps_set_lm: AsyncFn<[decoder: unknown, name: string, lm: unknown], number>;
 	ps_set_jsgf_string(decoder: unknown, name: string, jsgf: string): number;
 	ps_set_search(decoder: unknown, name: string): number;
 	/** The word's phones, space-separated, or null when it is not in the dictionary. */
@@ -138,6 +152,9 @@ export function loadPocketSphinx(): PocketSphinxNative {
 		compute_feat: "void *",
 		cmn_struct: "void *",
 	});
+	const ngramCounts = sb.func(
+		"const uint32_t *ngram_model_get_counts(void *model)",
+	);
 	loaded = {
 		ps_args: ps.func("void *ps_args(void)"),
 		cmd_ln_parse_r: sb.func(
@@ -152,6 +169,17 @@ export function loadPocketSphinx(): PocketSphinxNative {
 			"int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)",
 		),
 		ps_get_in_speech: ps.func("uint8_t ps_get_in_speech(void *ps)"),
+		ngram_model_read: sb.func(
+			"void *ngram_model_read(void *config, const char *file_name, int file_type, void *lmath)",
+		),
+		ngram_model_free: sb.func("int ngram_model_free(void *model)"),
+		ngram_word: sb.func("const char *ngram_word(void *model, int32_t wid)"),
+		unigramCount: (lm: unknown) =>
+			koffi.decode(ngramCounts(lm), "uint32_t") as number,
+		logmath_init: sb.func(
+			"void *logmath_init(double base, int shift, int use_table)",
+		),
+		ps_set_lm: ps.func("int ps_set_lm(void *ps, const char *name, void *lm)"),
 		ps_set_jsgf_string: ps.func(
 			"int ps_set_jsgf_string(void *ps, const char *name, const char *jsgf)",
 		),
