@@ -1,35 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { openAudioFile } from "../src/audio/decode.js";
-import { createResampler } from "../src/audio/resample.js";
-import type { EngineStream } from "../src/engines/engine.js";
 import { createPocketSphinxEngine } from "../src/engines/pocketsphinx/index.js";
-import { synthesize } from "./helpers/speech.js";
+import {
+	recognizeStream as recognize,
+	spokenSamples,
+} from "./helpers/engine-stream.js";
 
 const SENTENCE = "please turn on the kitchen light";
 const OPTIONS = { segmentationSilenceMs: 500 };
 
-async function speech(): Promise<Float32Array> {
-	const { samples, sampleRate } = await openAudioFile(
-		synthesize(SENTENCE, { voice: "awb" }),
-	);
-	return createResampler(sampleRate, 16000).process(samples);
-}
-
-/** Decodes `samples` and returns the text of every segment. */
-async function recognize(
-	stream: EngineStream,
-	samples: Float32Array,
-): Promise<string> {
-	const texts: string[] = [];
-	for (let at = 0; at < samples.length; at += 1600) {
-		const update = await stream.write(samples.subarray(at, at + 1600));
-		for (const s of update.ended) if (s.result) texts.push(s.result.text);
-	}
-	const last = await stream.finalize();
-	if (last?.result) texts.push(last.result.text);
-	return texts.join(" ");
-}
+const speech = () => spokenSamples(SENTENCE);
 
 /** Records when each promise settles, so the order of events can be checked. */
 function track<T>(
@@ -105,14 +85,7 @@ test("streams that share a language model decode at once, each hearing what it h
 		"the weather is nice today",
 		"open the door",
 	];
-	const clips = await Promise.all(
-		sentences.map(async (text) => {
-			const { samples, sampleRate } = await openAudioFile(
-				synthesize(text, { voice: "awb" }),
-			);
-			return createResampler(sampleRate, 16000).process(samples);
-		}),
-	);
+	const clips = await Promise.all(sentences.map(spokenSamples));
 	const engine = createPocketSphinxEngine({ maxDecoders: 4 });
 	try {
 		const alone: string[] = [];

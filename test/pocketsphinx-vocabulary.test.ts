@@ -3,8 +3,6 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { openAudioFile } from "../src/audio/decode.js";
-import { createResampler } from "../src/audio/resample.js";
 import { createPocketSphinxEngine } from "../src/engines/pocketsphinx/index.js";
 import { findPocketSphinxModel } from "../src/engines/pocketsphinx/model.js";
 import {
@@ -12,7 +10,7 @@ import {
 	loadPocketSphinx,
 } from "../src/engines/pocketsphinx/native.js";
 import { dictionaryFor } from "../src/engines/pocketsphinx/vocabulary.js";
-import { synthesize } from "./helpers/speech.js";
+import { recognizeStream, spokenSamples } from "./helpers/engine-stream.js";
 
 const native = loadPocketSphinx();
 const model = findPocketSphinxModel();
@@ -80,23 +78,14 @@ test("the decoders' dictionary is every pronunciation of the language model's wo
 });
 
 test("where the cut-down dictionary cannot be written, decoders load the whole one and hear the same", async () => {
-	const { samples, sampleRate } = await openAudioFile(
-		synthesize("please turn on the kitchen light", { voice: "awb" }),
-	);
-	const audio = createResampler(sampleRate, 16000).process(samples);
+	const audio = await spokenSamples("please turn on the kitchen light");
 	const transcribe = async () => {
 		const engine = createPocketSphinxEngine({ maxDecoders: 1 });
 		try {
 			const stream = await engine.openStream({ segmentationSilenceMs: 500 });
-			const texts: string[] = [];
-			for (let at = 0; at < audio.length; at += 1600) {
-				const update = await stream.write(audio.subarray(at, at + 1600));
-				for (const s of update.ended) if (s.result) texts.push(s.result.text);
-			}
-			const last = await stream.finalize();
-			if (last?.result) texts.push(last.result.text);
+			const text = await recognizeStream(stream, audio);
 			await stream.close();
-			return texts.join(" ");
+			return text;
 		} finally {
 			await engine.close();
 		}

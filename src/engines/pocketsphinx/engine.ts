@@ -70,7 +70,7 @@ export interface PocketSphinxOptions {
 	/** Default DEFAULT_POCKETSPHINX_PASSES. */
 	passes?: PocketSphinxPasses;
 	/**
-	 * Decoders loaded at once, about 45 MiB each beside a 45 MiB language model for every
+	 * Decoders loaded at once, about 47 MiB each beside a 33 MiB language model for every
 	 * DECODERS_PER_LANE; further streams wait, first come first served, for one to be
 	 * released. Default defaultMaxDecoders().
 	 */
