@@ -18,13 +18,20 @@ export interface ModelStoreOptions {
 /** The manifest that marks a model directory as completely installed. */
 export const MANIFEST_FILE = ".earshot.sha256";
 
+/** earshot's cache folder: $XDG_CACHE_HOME/earshot, else ~/.cache/earshot. */
+export function cacheDir(): string {
+	return join(
+		process.env.XDG_CACHE_HOME || join(homedir(), ".cache"),
+		"earshot",
+	);
+}
+
 export function modelsDir(
 	options: Pick<ModelStoreOptions, "dir"> = {},
 ): string {
 	if (options.dir) return options.dir;
 	if (process.env.EARSHOT_MODELS_DIR) return process.env.EARSHOT_MODELS_DIR;
-	const cache = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-	return join(cache, "earshot", "models");
+	return join(cacheDir(), "models");
 }
 
 export function modelMirror(

@@ -7,6 +7,7 @@ import {
 	loadPocketSphinx,
 	type PocketSphinxNative,
 } from "./native.js";
+import { baseWord } from "./vocabulary.js";
 
 const SAMPLES_PER_FRAME = 160;
 /** Idle aligning decoders kept for reuse. */
@@ -140,7 +141,7 @@ export class PocketSphinxAligner {
 			seg && placed.length < tokens.length;
 			seg = native.ps_seg_next(seg)
 		) {
-			const word = native.ps_seg_word(seg).replace(/\(\d+\)$/, "");
+			const word = baseWord(native.ps_seg_word(seg));
 			if (word !== tokens[placed.length]) continue;
 			const start = [0];
 			const end = [0];

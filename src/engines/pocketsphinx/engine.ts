@@ -16,7 +16,7 @@ import {
 	loadPocketSphinx,
 	type PocketSphinxNative,
 } from "./native.js";
-import { dictionaryFor } from "./vocabulary.js";
+import { baseWord, dictionaryFor } from "./vocabulary.js";
 
 const SAMPLE_RATE = 16000;
 /** PocketSphinx's default -frate: 100 frames a second, so 160 samples a frame. */
@@ -512,7 +512,7 @@ class PocketSphinxStream implements EngineStream {
 			const end = [0];
 			native.ps_seg_frames(seg, start, end);
 			words.push({
-				word: word.replace(/\(\d+\)$/, ""),
+				word: baseWord(word),
 				startSample: start[0] * SAMPLES_PER_FRAME,
 				endSample: (end[0] + 1) * SAMPLES_PER_FRAME,
 				confidence: Math.min(
