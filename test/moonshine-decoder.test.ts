@@ -4,12 +4,17 @@
  * on the draft.
  */
 import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
 import { after, before, describe, test } from "node:test";
 import sherpa from "sherpa-onnx-node";
+import type { Engine, EngineStream } from "../src/engines/engine.js";
+import { selectEngine } from "../src/engines/select.js";
+import { STREAMS_PER_WORKER } from "../src/engines/sherpa/engine.js";
 import { MoonshineDecoder } from "../src/engines/sherpa/moonshine.js";
 import { scoreTranscript } from "../src/eval/score.js";
 import { AudioConfig } from "../src/index.js";
 import { findInstalledModel } from "../src/models/index.js";
+import { recognizeStream, spokenSamples } from "./helpers/engine-stream.js";
 import { MOONSHINE, moonshineFixture } from "./helpers/moonshine.js";
 import { CancellationReason, recognizeAll } from "./helpers/recognize.js";
 import { synthesize, withPauses } from "./helpers/speech.js";
@@ -82,7 +87,7 @@ describe("Moonshine decoded on onnxruntime", { skip: moonshine.skip }, () => {
 		}
 	});
 
-	test("streams at once each get their own transcript, with partials, on a worker a core", async () => {
+	test("streams at once each get their own transcript, with partials, from one shared worker", async () => {
 		delete process.env.EARSHOT_ENGINE;
 		const texts = [
 			["the weather is nice today", "i would like a cup of coffee"],
@@ -117,5 +122,44 @@ describe("Moonshine decoded on onnxruntime", { skip: moonshine.skip }, () => {
 			runs.some((run) => run.events.some((e) => e.type === "recognizing")),
 			"partials were decoded",
 		);
+		// The recognizers share the engine, whose model is loaded once for all three.
+		assert.equal(workersOf(await selectEngine()), 1);
+	});
+
+	test(`a stream beyond ${STREAMS_PER_WORKER} on a worker starts another, where a core is free, and both decode`, async () => {
+		delete process.env.EARSHOT_ENGINE;
+		const engine = await selectEngine();
+		const streams: EngineStream[] = [];
+		try {
+			for (let i = 0; i <= STREAMS_PER_WORKER; i++)
+				streams.push(await engine.openStream({ segmentationSilenceMs: 500 }));
+			assert.equal(workersOf(engine), Math.min(2, availableParallelism()));
+			// The first worker's first stream and the second worker's, at once.
+			const sentences = [
+				"the weather is nice today",
+				"please turn on the kitchen light",
+			];
+			const pair = [streams[0], streams[STREAMS_PER_WORKER]];
+			const heard = await Promise.all(
+				sentences.map(async (sentence, i) =>
+					recognizeStream(
+						pair[i] as EngineStream,
+						await spokenSamples(sentence),
+					),
+				),
+			);
+			for (const [i, text] of heard.entries())
+				assert.ok(
+					scoreTranscript(sentences[i] as string, text).wer <= 0.2,
+					`"${text}" is not "${sentences[i]}"`,
+				);
+		} finally {
+			await Promise.all(streams.map((s) => s.close()));
+		}
 	});
 });
+
+/** The decoding workers the engine has started: its private slots, read for the test. */
+function workersOf(engine: Engine): number {
+	return (engine as unknown as { slots: unknown[] }).slots.length;
+}
