@@ -11,6 +11,7 @@ import sherpa from "sherpa-onnx-node";
 import { PocketSphinxAligner } from "../src/engines/pocketsphinx/align.js";
 import { resolveEngine } from "../src/engines/select.js";
 import {
+	detectorSilenceMs,
 	offlineConfigFor,
 	VAD_WINDOW,
 	vadConfigFor,
@@ -132,7 +133,7 @@ const recognizer = new sherpa.OfflineRecognizer(
 	offlineConfigFor(resolved.model),
 );
 const aligner = PocketSphinxAligner.create();
-const vadConfig = vadConfigFor({ model: resolved.vad }, 500);
+const vadConfig = vadConfigFor({ model: resolved.vad }, detectorSilenceMs(500));
 
 /**
  * What the engine does for final results, without its partials: Silero VAD segments, each

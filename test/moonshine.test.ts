@@ -18,6 +18,7 @@ import {
 } from "../src/index.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { earshot, Terminal } from "./helpers/cli.js";
+import { spokenSamples } from "./helpers/engine-stream.js";
 import { MOONSHINE, moonshineFixture } from "./helpers/moonshine.js";
 import { noPulseReason, type Pulse, startPulse } from "./helpers/pulse.js";
 import { durationOf, recognizeAll } from "./helpers/recognize.js";
@@ -141,8 +142,8 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 
 	test("a pause shorter than the segmentation silence, long enough that alignment starts in it, leaves one phrase with all its words timed", async () => {
 		// flite ends each clip with about 0.3 s of quiet: with the 0.3 s gap the detector hears
-		// about 0.55 s of pause, past the half of the 1 s silence at which the words at a pause
-		// are aligned ahead, but short of ending the phrase.
+		// about 0.55 s of pause, past the half of its 850 ms silence (the 1 s less its trail) at
+		// which the words at a pause are aligned ahead, but short of ending the phrase.
 		const [first, second] = [clips[1], clips[2]] as [string, string];
 		const file = withPauses([first, second], 0.3);
 		const run = await recognizeAll(AudioConfig.fromWavFileInput(file), (c) => {
@@ -167,6 +168,37 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 			coffee.Offset / TICKS > secondStart,
 			`coffee at ${coffee.Offset / TICKS} s, the second sentence starts at ${secondStart} s`,
 		);
+	});
+
+	test("a phrase ends when the segmentation silence has passed since its sound stopped, not the detector's trail later", async () => {
+		const engine = await selectEngine();
+		const speech = await spokenSamples(SENTENCES[0] as string);
+		const soundEnd = lastLoudSample(speech);
+		const audio = new Float32Array(speech.length + 32000);
+		audio.set(speech);
+		for (const silenceMs of [500, 1000]) {
+			const stream = await engine.openStream({
+				segmentationSilenceMs: silenceMs,
+			});
+			// Where, on the audio's own clock, the write that ends the phrase finishes.
+			let endedAt: number | undefined;
+			try {
+				for (let at = 0; at < audio.length && endedAt === undefined; ) {
+					const piece = audio.subarray(at, at + 1600);
+					at += piece.length;
+					if ((await stream.write(piece)).ended.length > 0) endedAt = at;
+				}
+			} finally {
+				await stream.close();
+			}
+			assert.ok(endedAt !== undefined, `no phrase ended (${silenceMs} ms)`);
+			// One 100 ms piece either way: the end shows with the piece that holds it.
+			const afterSoundMs = ((endedAt - soundEnd) / 16000) * 1000;
+			assert.ok(
+				Math.abs(afterSoundMs - silenceMs) <= 100,
+				`a ${silenceMs} ms silence ended the phrase ${Math.round(afterSoundMs)} ms after its sound`,
+			);
+		}
 	});
 
 	test("`earshot recognize` uses it: no fallback hint, Moonshine's accuracy", () => {
@@ -319,3 +351,15 @@ describe(`${MOONSHINE} behind earshot serve`, { skip: moonshine.skip }, () => {
 		}
 	});
 });
+
+/** One past the last sample of the last 10 ms frame above −40 dB: where the sound stops. */
+function lastLoudSample(samples: Float32Array): number {
+	let last = 0;
+	for (let frame = 0; frame + 160 <= samples.length; frame += 160) {
+		let energy = 0;
+		for (let i = frame; i < frame + 160; i++)
+			energy += (samples[i] as number) ** 2;
+		if (10 * Math.log10(energy / 160 + 1e-12) > -40) last = frame + 160;
+	}
+	return last;
+}

@@ -306,16 +306,32 @@ export interface VadOptions {
 /** Samples per Silero v5 window at 16 kHz. */
 export const VAD_WINDOW = 512;
 
-/** The Vad config: a segment ends after `segmentationSilenceMs` of silence. */
-export function vadConfigFor(
-	vad: VadOptions,
-	segmentationSilenceMs: number,
-): VadConfig {
+/**
+ * How long Silero still hears speech after its sound has stopped: from an utterance's last
+ * 10 ms frame above −40 dB to the end of the detector's segment, a median 150 ms (54 to
+ * 250 ms) over the utterances of ../shared/audio/speech. The detector counts its silence
+ * from there.
+ */
+export const SILERO_TRAIL_MS = 150;
+
+/**
+ * The detector's own minimum silence for a segmentation silence that, like Azure's
+ * `Speech_SegmentationSilenceTimeoutMs`, counts from the end of the sound: less the
+ * detector's trail, and at least half of it.
+ */
+export function detectorSilenceMs(segmentationSilenceMs: number): number {
+	return (
+		segmentationSilenceMs - Math.min(SILERO_TRAIL_MS, segmentationSilenceMs / 2)
+	);
+}
+
+/** The Vad config: a segment ends after `silenceMs` of what the detector calls silence. */
+export function vadConfigFor(vad: VadOptions, silenceMs: number): VadConfig {
 	return {
 		sileroVad: {
 			model: vad.model,
 			threshold: vad.threshold ?? 0.5,
-			minSilenceDuration: segmentationSilenceMs / 1000,
+			minSilenceDuration: silenceMs / 1000,
 			minSpeechDuration: vad.minSpeechDuration ?? 0.25,
 			windowSize: VAD_WINDOW,
 			maxSpeechDuration: vad.maxSpeechDuration ?? 20,

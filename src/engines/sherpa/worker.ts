@@ -11,6 +11,7 @@ import { lexicalWords } from "../../text/lexical.js";
 import type { EndedSegment, Hypothesis, StreamUpdate } from "../engine.js";
 import { PocketSphinxAligner } from "../pocketsphinx/align.js";
 import {
+	detectorSilenceMs,
 	endpointRules,
 	hotwordsText,
 	VAD_WINDOW,
@@ -50,10 +51,12 @@ const MAX_PARTIAL_INTERVAL = sampleRate * 3;
  */
 const PAUSE_SILENCE_MS = 150;
 /**
- * The main detector's segment ends this close after where the pause detector's last segment
- * of the phrase ended (32 samples, measured); both start where speech starts.
+ * The main detector's segment and the pause detector's last one of the phrase end this close
+ * to each other. Both end where their silence began, moved by how their minimum silence falls
+ * on the windows (a 500 ms silence ends 32 samples after a 150 ms one, measured, and 350 ms
+ * 128 before it); both start where speech starts.
  */
-const PAUSE_END_SLACK = 2 * 32;
+const PAUSE_END_SLACK = VAD_WINDOW;
 const SEGMENT_LEAD = Math.round(sampleRate * 0.1);
 
 /**
@@ -277,7 +280,7 @@ class OfflineSession {
 	/** The same detector with a short silence: where speech pauses. */
 	private readonly pauses: sherpa.Vad | undefined;
 	private readonly minSpeechSamples: number;
-	/** Silence after a pause's speech before its words are aligned: half the segmentation silence. */
+	/** Silence after a pause's speech before its words are aligned: half the detector's silence. */
 	private readonly alignAfterPauseSamples: number;
 	/** The session sample that the detector counts as its sample 0 (it restarts after a finalize). */
 	private vadOrigin = 0;
@@ -295,7 +298,7 @@ class OfflineSession {
 	private draft: number[] = [];
 	/**
 	 * The last partial, when it came at a pause: its audio, what it decoded, and its words'
-	 * alignment once the pause has lasted half the segmentation silence.
+	 * alignment once the pause has lasted half the detector's silence.
 	 */
 	private atPause:
 		| {
@@ -313,15 +316,16 @@ class OfflineSession {
 		private readonly partials: boolean,
 	) {
 		if (setup.streaming) throw new Error("not an offline engine");
-		const config = vadConfigFor(setup.vad, segmentationSilenceMs);
+		const silenceMs = detectorSilenceMs(segmentationSilenceMs);
+		const config = vadConfigFor(setup.vad, silenceMs);
 		this.vad = new sherpa.Vad(config, 60);
-		if (partials && segmentationSilenceMs > 2 * PAUSE_SILENCE_MS)
+		if (partials && silenceMs > 2 * PAUSE_SILENCE_MS)
 			this.pauses = new sherpa.Vad(
 				vadConfigFor(setup.vad, PAUSE_SILENCE_MS),
 				60,
 			);
 		this.alignAfterPauseSamples = Math.round(
-			(segmentationSilenceMs / 2 / 1000) * sampleRate,
+			(silenceMs / 2 / 1000) * sampleRate,
 		);
 		this.minSpeechSamples = Math.round(
 			(config.sileroVad?.minSpeechDuration ?? 0) * sampleRate,
@@ -414,8 +418,7 @@ class OfflineSession {
 				atPause &&
 				spokenEnd !== undefined &&
 				atPause.start === start &&
-				spokenEnd <= end &&
-				end - spokenEnd <= PAUSE_END_SLACK;
+				Math.abs(end - spokenEnd) < PAUSE_END_SLACK;
 			ended.push({
 				startSample: start,
 				endSample: end,
