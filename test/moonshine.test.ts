@@ -170,6 +170,51 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 		);
 	});
 
+	test("a long phrase's words, aligned in part while it was spoken, lie on their own sentences", async () => {
+		// Six sentences with short gaps make one phrase of about 12 s under a 1 s silence: at
+		// its last pause, the words of its last partial (over 6 s) are aligned while the pause's
+		// partial decodes, and only the words after them are aligned on what follows.
+		const sentences = [
+			...SENTENCES,
+			"call my sister tomorrow",
+			"the train leaves at noon",
+			"close the window",
+		];
+		const parts = [
+			...clips,
+			...sentences.slice(3).map((s) => synthesize(s, { voice: "awb" })),
+		];
+		const gap = 0.1;
+		const run = await recognizeAll(
+			AudioConfig.fromWavFileInput(withPauses(parts, gap)),
+			(c) => {
+				c.outputFormat = OutputFormat.Detailed;
+				c.setProperty("Speech_SegmentationSilenceTimeoutMs", "1000");
+			},
+		);
+		const phrases = detailedPhrases(run.events);
+		assert.equal(phrases.length, 1, run.transcript);
+		assert.ok(
+			scoreTranscript(sentences.join(" "), run.transcript).wer <= 0.15,
+			run.transcript,
+		);
+		assertTimedWords(phrases[0]);
+		const words = phrases[0].NBest[0].Words as DetailedWord[];
+		let clipStart = gap;
+		for (const [i, part] of parts.entries()) {
+			const clipEnd = clipStart + durationOf(part);
+			const last = (sentences[i] as string).split(" ").at(-1) as string;
+			const word = words.find((w) => w.Word === last);
+			assert.ok(word, `${last}: ${phrases[0].NBest[0].Lexical}`);
+			const at = word.Offset / TICKS;
+			assert.ok(
+				at >= clipStart - 0.3 && at <= clipEnd + 0.3,
+				`${last} at ${at} s, its sentence is ${clipStart}-${clipEnd} s`,
+			);
+			clipStart = clipEnd + gap;
+		}
+	});
+
 	test("a phrase ends when the segmentation silence has passed since its sound stopped, not the detector's trail later", async () => {
 		const engine = await selectEngine();
 		const speech = await spokenSamples(SENTENCES[0] as string);
