@@ -650,27 +650,65 @@ async function loadAligner(): Promise<void> {
 /**
  * The hypothesis with its lexical words timed on the stream clock. The phrase's confidence
  * becomes the mean of its words'. Unchanged where the model times its own tokens or where
- * PocketSphinx is missing (then it has no words).
+ * PocketSphinx is missing (then it has no words). Given the words of an earlier partial of the
+ * same phrase, those it keeps (see `keptWords`) are not aligned again: only the words after
+ * them are, on the audio after them.
  */
 async function alignWords(
 	hypothesis: Hypothesis,
 	samples: Float32Array,
 	originSample: number,
+	earlier?: { words: EngineWord[]; endSample: number },
 ): Promise<Hypothesis> {
 	if (setup.streaming || !setup.alignWords || hypothesis.words.length > 0)
 		return hypothesis;
 	if (!aligner) return hypothesis;
-	const words = (
-		await aligner.align(samples, lexicalWords(hypothesis.text))
+	const lexical = lexicalWords(hypothesis.text);
+	const known = earlier ? keptWords(earlier, lexical, originSample) : [];
+	const from = known.at(-1)?.endSample ?? originSample;
+	const rest = (
+		await aligner.align(
+			samples.subarray(from - originSample),
+			lexical.slice(known.length),
+		)
 	).map((w) => ({
 		...w,
-		startSample: originSample + w.startSample,
-		endSample: originSample + w.endSample,
+		startSample: from + w.startSample,
+		endSample: from + w.endSample,
 	}));
+	// Where the words after them could not be aligned, the whole phrase is.
+	if (known.length > 0 && rest.length < lexical.length - known.length)
+		return alignWords(hypothesis, samples, originSample);
+	const words = [...known, ...rest];
 	if (words.length === 0) return hypothesis;
 	const confidence =
 		words.reduce((sum, w) => sum + w.confidence, 0) / words.length;
 	return { ...hypothesis, words, confidence };
+}
+
+/**
+ * The earlier partial's timed words that begin `lexical` too, up to the first that differs, that
+ * the search did not reach (confidence 0: placed by its letters) or that ends within
+ * REALIGN_MARGIN of the end of the earlier audio, which the decode may have cut.
+ */
+function keptWords(
+	earlier: { words: EngineWord[]; endSample: number },
+	lexical: string[],
+	originSample: number,
+): EngineWord[] {
+	const limit = earlier.endSample - REALIGN_MARGIN;
+	let kept = 0;
+	for (const word of earlier.words) {
+		if (
+			word.word !== lexical[kept] ||
+			word.confidence === 0 ||
+			word.startSample < originSample ||
+			word.endSample > limit
+		)
+			break;
+		kept++;
+	}
+	return earlier.words.slice(0, kept);
 }
 
 /**
@@ -707,13 +745,20 @@ function startAligning(partial: TimedPartial): Promise<Hypothesis> {
 	if (partial.aligned) return partial.aligned;
 	const { earlier } = partial;
 	partial.earlier = undefined;
-	partial.aligned =
+	// Where the earlier alignment failed, the partial is aligned whole.
+	const known =
 		earlier?.aligned && samePhrase(earlier.start, partial.start)
-			? alignAfter(
-					earlier as TimedPartial & { aligned: Promise<Hypothesis> },
-					partial,
+			? earlier.aligned.then(
+					(h) => ({
+						words: h.words,
+						endSample: earlier.start + earlier.samples.length,
+					}),
+					() => undefined,
 				)
-			: alignWords(partial.hypothesis, partial.samples, partial.start);
+			: undefined;
+	partial.aligned = Promise.resolve(known).then((k) =>
+		alignWords(partial.hypothesis, partial.samples, partial.start, k),
+	);
 	partial.aligned.catch(() => {});
 	return partial.aligned;
 }
@@ -724,55 +769,6 @@ function startAligning(partial: TimedPartial): Promise<Hypothesis> {
  */
 function samePhrase(start: number, otherStart: number): boolean {
 	return Math.abs(start - otherStart) <= SEGMENT_LEAD;
-}
-
-/**
- * alignWords for `later`, given an `earlier` partial of the same phrase, with less audio, whose
- * alignment has started: the words that both begin with keep their earlier times, except those
- * within REALIGN_MARGIN of the end of the earlier audio, which the decode may have cut, and only
- * the words after them are aligned, on the audio after them.
- */
-async function alignAfter(
-	earlier: TimedPartial & { aligned: Promise<Hypothesis> },
-	later: TimedPartial,
-): Promise<Hypothesis> {
-	// Where the earlier alignment failed, the later partial is aligned whole.
-	const before = await earlier.aligned.then(
-		(h) => h.words,
-		(): EngineWord[] => [],
-	);
-	const words = lexicalWords(later.hypothesis.text);
-	const limit = earlier.start + earlier.samples.length - REALIGN_MARGIN;
-	let kept = 0;
-	for (; kept < Math.min(words.length, before.length); kept++) {
-		const word = before[kept] as EngineWord;
-		// Confidence 0: a word the search did not reach, placed by its letters.
-		if (
-			word.word !== words[kept] ||
-			word.confidence === 0 ||
-			word.endSample > limit
-		)
-			break;
-	}
-	const from = before[kept - 1]?.endSample;
-	if (from === undefined || from <= later.start || !aligner)
-		return alignWords(later.hypothesis, later.samples, later.start);
-	const rest = (
-		await aligner.align(
-			later.samples.subarray(from - later.start),
-			words.slice(kept),
-		)
-	).map((w) => ({
-		...w,
-		startSample: from + w.startSample,
-		endSample: from + w.endSample,
-	}));
-	if (rest.length < words.length - kept)
-		return alignWords(later.hypothesis, later.samples, later.start);
-	const timed = [...before.slice(0, kept), ...rest];
-	const confidence =
-		timed.reduce((sum, w) => sum + w.confidence, 0) / timed.length;
-	return { ...later.hypothesis, words: timed, confidence };
 }
 
 type Session = { online: OnlineSession } | { offline: OfflineSession };
