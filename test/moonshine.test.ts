@@ -17,6 +17,7 @@ import {
 	ResultReason,
 } from "../src/index.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
+import { lexicalWords } from "../src/text/lexical.js";
 import { earshot, Terminal } from "./helpers/cli.js";
 import { spokenSamples } from "./helpers/engine-stream.js";
 import { MOONSHINE, moonshineFixture } from "./helpers/moonshine.js";
@@ -243,6 +244,60 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 				Math.abs(afterSoundMs - silenceMs) <= 100,
 				`a ${silenceMs} ms silence ended the phrase ${Math.round(afterSoundMs)} ms after its sound`,
 			);
+		}
+	});
+
+	test("after skipPartials (a stop) no partial comes until the finalize, which has the whole phrase; then partials come again", async () => {
+		const engine = await selectEngine();
+		const sentence = SENTENCES[1] as string;
+		const speech = await spokenSamples(sentence);
+		const stream = await engine.openStream({ segmentationSilenceMs: 500 });
+		const pieces = (samples: Float32Array) =>
+			Array.from({ length: Math.ceil(samples.length / 1600) }, (_, i) =>
+				samples.subarray(i * 1600, (i + 1) * 1600),
+			);
+		try {
+			const half = Math.round(speech.length / 2);
+			let partials = 0;
+			for (const piece of pieces(speech.subarray(0, half)))
+				if ((await stream.write(piece)).partial) partials++;
+			assert.ok(partials > 0, "partials before the stop");
+			assert.ok(stream.skipPartials, "Moonshine skips partials on a stop");
+			stream.skipPartials();
+			for (const piece of pieces(speech.subarray(half)))
+				assert.equal((await stream.write(piece)).partial, undefined);
+			const ended = await stream.finalize();
+			assert.ok(ended?.result, "the phrase is flushed");
+			assert.ok(
+				scoreTranscript(sentence, ended.result.text).wer <= 0.15,
+				ended.result.text,
+			);
+			const words = ended.result.words;
+			assert.equal(words.length, lexicalWords(ended.result.text).length);
+			for (const [i, w] of words.entries()) {
+				assert.ok(w.startSample <= w.endSample, `${w.word} is timed`);
+				if (i > 0) assert.ok(w.startSample >= (words[i - 1]?.startSample ?? 0));
+			}
+			let after = 0;
+			for (const piece of pieces(speech))
+				if ((await stream.write(piece)).partial) after++;
+			assert.ok(after > 0, "partials after the finalize");
+		} finally {
+			await stream.close();
+		}
+		// Without the stop, the second half brings partials: the check above could fail.
+		const control = await engine.openStream({ segmentationSilenceMs: 500 });
+		try {
+			let late = 0;
+			for (const [i, piece] of pieces(speech).entries())
+				if (
+					(await control.write(piece)).partial &&
+					i * 1600 >= speech.length / 2
+				)
+					late++;
+			assert.ok(late > 0, "partials in the second half");
+		} finally {
+			await control.close();
 		}
 	});
 

@@ -68,5 +68,10 @@ export interface EngineStream {
 	 * segment is open. Used on stop, at end of input, and at the maximum segment length.
 	 */
 	finalize(): Promise<EndedSegment | null>;
+	/**
+	 * A finalize comes next (a stop): until it does, partials may be skipped, the one decoding
+	 * now included, so that the final waits for none. Absent where partials cost little.
+	 */
+	skipPartials?(): void;
 	close(): Promise<void>;
 }

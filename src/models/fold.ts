@@ -1,10 +1,10 @@
 /**
- * Moonshine's ORT files keep each weight as uint8 beside the Cast, Add and Mul that restore it,
+ * Moonshine's ORT files keep each weight as int8 beside the Cast, Mul and Add that restore it,
  * and onnxruntime, which folds no constants in an ORT-format file, runs those on every run:
  * for the merged decoder, 81 weights and about 30 of a decoding step's 37 ms (measured with
- * onnxruntime's profiler). Folded once into a copy beside the model, a step takes about 6 ms.
- * The copy holds float32 weights (275 MB for the decoder) yet runs in less memory than the
- * original, whose arena held every restored weight anyway.
+ * onnxruntime's profiler). Folded once into a copy beside the model, they run no more. The
+ * decoder's copy keeps its MatMuls on the int8 values (see `int8MatMuls`); the encoder's holds
+ * float32 weights.
  *
  * onnxruntime folds constants when it loads an ONNX file, and it can save what it loaded in
  * either format, so the copy is made by onnxruntime itself: the ORT file is saved as ONNX,
@@ -15,47 +15,59 @@ import { mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
 import ort from "onnxruntime-node";
+import { int8MatMuls } from "./int8-matmul.js";
 import { isFile } from "./manifest.js";
+import { delimited, fieldsOf, stringField } from "./protobuf.js";
+
+export interface FoldOptions {
+	/** Its MatMuls of int8 weights run on the int8 values (see `int8MatMuls`). */
+	int8MatMuls?: boolean;
+}
 
 /**
- * Where the folded copy of `file` lives: a folder per onnxruntime version, which may save
- * what an older one cannot read.
+ * Where the folded copy of `file` lives: a folder per kind of copy and onnxruntime version,
+ * which may save what an older one cannot read.
  */
-export function foldedModelPath(file: string): string {
+export function foldedModelPath(
+	file: string,
+	options: FoldOptions = {},
+): string {
+	const kind = options.int8MatMuls ? "folded-int8" : "folded";
 	return join(
 		dirname(file),
-		`folded-onnxruntime-${ort.env.versions.common}`,
+		`${kind}-onnxruntime-${ort.env.versions.common}`,
 		basename(file),
 	);
 }
 
 /**
  * The folded copy of the ORT-format model `file`, made first if it is missing. The copy appears
- * whole or not at all, so processes that fold at once only repeat the work.
+ * whole or not at all, so processes that fold at once only repeat the work. Once an int8 copy
+ * is made, a float copy that an earlier earshot made of the same file is removed.
  */
-export async function foldModel(file: string): Promise<string> {
-	const folded = foldedModelPath(file);
+export async function foldModel(
+	file: string,
+	options: FoldOptions = {},
+): Promise<string> {
+	const folded = foldedModelPath(file, options);
 	if (await isFile(folded)) return folded;
 	const work = `${folded}.${process.pid}-${threadId}`;
 	const onnx = `${work}.onnx`;
 	try {
 		await mkdir(dirname(folded), { recursive: true });
-		await (
-			await ort.InferenceSession.create(file, {
-				graphOptimizationLevel: "disabled",
-				optimizedModelFilePath: onnx,
-				extra: { session: { save_model_format: "ONNX" } },
-			})
-		).release();
+		await saveAsOnnx(file, onnx);
+		const named = nameSubgraphs(await readFile(onnx));
+		const prepared = options.int8MatMuls ? int8MatMuls(named) : named;
 		// "basic" folds constants and fuses nothing, so every result stays the same.
 		await (
-			await ort.InferenceSession.create(nameSubgraphs(await readFile(onnx)), {
+			await ort.InferenceSession.create(prepared, {
 				graphOptimizationLevel: "basic",
 				optimizedModelFilePath: work,
 				extra: { session: { save_model_format: "ORT" } },
 			})
 		).release();
 		await rename(work, folded);
+		if (options.int8MatMuls) await removeFloatCopy(file);
 		return folded;
 	} catch (error) {
 		// Only when empty: another process may be folding into it.
@@ -71,6 +83,24 @@ export async function foldModel(file: string): Promise<string> {
 	}
 }
 
+/** Saves the ORT-format model `file` at `path` in ONNX, as onnxruntime read it: unoptimized. */
+export async function saveAsOnnx(file: string, path: string): Promise<void> {
+	await (
+		await ort.InferenceSession.create(file, {
+			graphOptimizationLevel: "disabled",
+			optimizedModelFilePath: path,
+			extra: { session: { save_model_format: "ONNX" } },
+		})
+	).release();
+}
+
+async function removeFloatCopy(file: string): Promise<void> {
+	const stale = foldedModelPath(file);
+	await rm(stale, { force: true }).catch(() => undefined);
+	// Only when empty: the encoder's float copy may be beside it.
+	await rmdir(dirname(stale)).catch(() => undefined);
+}
+
 // Field numbers in onnx.proto.
 const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
@@ -78,7 +108,6 @@ const GRAPH_NAME = 2;
 const NODE_ATTRIBUTE = 5;
 const ATTRIBUTE_GRAPH = 6;
 const ATTRIBUTE_GRAPHS = 11;
-const LENGTH_DELIMITED = 2;
 
 /**
  * The ONNX model `model` with a name given to each graph that has none. Everything else is
@@ -98,10 +127,7 @@ export function nameSubgraphs(model: Uint8Array): Buffer {
 					: [field.raw]),
 			);
 		}
-		if (!named)
-			out.push(
-				...delimited(GRAPH_NAME, [Buffer.from(`subgraph_${unnamed++}`)]),
-			);
+		if (!named) out.push(...stringField(GRAPH_NAME, `subgraph_${unnamed++}`));
 		return out;
 	};
 	const attribute = (bytes: Uint8Array): Uint8Array[] =>
@@ -123,83 +149,4 @@ export function nameSubgraphs(model: Uint8Array): Buffer {
 				: [field.raw],
 		),
 	);
-}
-
-interface Field {
-	number: number;
-	/** The whole field as encoded: tag, length and value. */
-	raw: Uint8Array;
-	/** A length-delimited field's content; empty for other wire types. */
-	value: Uint8Array;
-}
-
-/** The fields of one protobuf message, in order. */
-function fieldsOf(bytes: Uint8Array): Field[] {
-	const fields: Field[] = [];
-	let at = 0;
-	while (at < bytes.length) {
-		const start = at;
-		const [tag, afterTag] = varint(bytes, at);
-		at = afterTag;
-		const number = Math.floor(tag / 8);
-		let value = bytes.subarray(at, at);
-		switch (tag % 8) {
-			case 0:
-				at = varint(bytes, at)[1];
-				break;
-			case 1:
-				at += 8;
-				break;
-			case LENGTH_DELIMITED: {
-				const [length, afterLength] = varint(bytes, at);
-				value = bytes.subarray(afterLength, afterLength + length);
-				at = afterLength + length;
-				break;
-			}
-			case 5:
-				at += 4;
-				break;
-			default:
-				throw new Error(`not an ONNX model: wire type ${tag % 8} at ${start}`);
-		}
-		if (at > bytes.length)
-			throw new Error(
-				`not an ONNX model: a field at ${start} runs past the end`,
-			);
-		fields.push({ number, raw: bytes.subarray(start, at), value });
-	}
-	return fields;
-}
-
-function varint(bytes: Uint8Array, from: number): [number, number] {
-	let value = 0;
-	let scale = 1;
-	for (let at = from; at < bytes.length && at < from + 10; at++) {
-		const byte = bytes[at] as number;
-		value += (byte & 0x7f) * scale;
-		if (byte < 0x80) return [value, at + 1];
-		scale *= 128;
-	}
-	throw new Error(`not an ONNX model: a number at ${from} never ends`);
-}
-
-function encodeVarint(value: number): Uint8Array {
-	const bytes: number[] = [];
-	let rest = value;
-	while (rest >= 0x80) {
-		bytes.push((rest % 128) | 0x80);
-		rest = Math.floor(rest / 128);
-	}
-	bytes.push(rest);
-	return Uint8Array.from(bytes);
-}
-
-/** A length-delimited field `number` whose content is `parts`, in order. */
-function delimited(number: number, parts: Uint8Array[]): Uint8Array[] {
-	const length = parts.reduce((n, p) => n + p.length, 0);
-	return [
-		encodeVarint(number * 8 + LENGTH_DELIMITED),
-		encodeVarint(length),
-		...parts,
-	];
 }

@@ -236,12 +236,16 @@ export async function pullModel(
 		await rm(target, { recursive: true, force: true });
 		await rename(modelDir, target);
 		for (const partial of staged.partials) await discardPartial(partial);
-		if (entry.kind === "moonshine-v2")
-			// A cache beside the model, left out of the manifest: the engine makes it again
-			// when it is missing, and says so when it cannot.
-			await foldModel(
-				join(target, (entry.files as Record<string, string>).mergedDecoder),
-			).catch(() => undefined);
+		if (entry.kind === "moonshine-v2") {
+			// Caches beside the model, left out of the manifest: the engine makes them again
+			// when they are missing, and says so when it cannot.
+			const files = entry.files as Record<string, string>;
+			await foldModel(join(target, files.mergedDecoder as string), {
+				int8MatMuls: true,
+			})
+				.then(() => foldModel(join(target, files.encoder as string)))
+				.catch(() => undefined);
+		}
 		return [
 			...results,
 			{

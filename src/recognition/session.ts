@@ -48,6 +48,7 @@ export class RecognitionSession {
 	private heardSpeech = false;
 	private initialSilenceReported = false;
 	private source: AudioSource | undefined;
+	private stream: EngineStream | undefined;
 	private finished = false;
 	private resolveDone!: () => void;
 
@@ -81,6 +82,7 @@ export class RecognitionSession {
 			this.finish({ reason: "Error", code: "RuntimeError", error });
 			return;
 		}
+		this.stream = stream;
 		this.emit({ type: "sessionStarted", sessionId: this.id });
 		// Whatever fails (the engine, the source, a listener), the session ends, canceled.
 		this.run(stream)
@@ -104,6 +106,7 @@ export class RecognitionSession {
 	async stop(options: { dropBuffered?: boolean } = {}): Promise<void> {
 		this.stopRequested = true;
 		if (options.dropBuffered) this.dropBuffered = true;
+		this.stream?.skipPartials?.();
 		this.source?.close();
 		await this.done;
 	}

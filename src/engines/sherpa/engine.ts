@@ -147,6 +147,13 @@ class SherpaStream implements EngineStream {
 		return this.channel.request({ op: "finalize", stream: this.id });
 	}
 
+	skipPartials(): void {
+		// The finalize that follows reports what went wrong, if anything did.
+		this.channel
+			.request({ op: "skipPartials", stream: this.id })
+			.catch(() => {});
+	}
+
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;

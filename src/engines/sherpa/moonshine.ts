@@ -84,18 +84,18 @@ export class MoonshineDecoder {
 			// Spinning threads wait for work by burning CPU between the decoder's small steps.
 			extra: { session: { intra_op: { allow_spinning: "0" } } },
 		};
-		// The encoder runs once a decode, so folding it gains little: 6 ms a run (measured),
-		// for 55 MiB more.
-		const decoderFile = await foldModel(files.mergedDecoder).catch(
-			(error: unknown) => {
-				console.error(
-					`earshot: Moonshine decodes with its unfolded decoder, each step about 6 times as slow: ${(error as Error)?.message ?? error}`,
-				);
-				return files.mergedDecoder;
-			},
-		);
+		let encoderFile = files.encoder;
+		let decoderFile = files.mergedDecoder;
+		try {
+			decoderFile = await foldModel(files.mergedDecoder, { int8MatMuls: true });
+			encoderFile = await foldModel(files.encoder);
+		} catch (error) {
+			console.error(
+				`earshot: Moonshine decodes with its unfolded model, each decoder step several times as slow: ${(error as Error)?.message ?? error}`,
+			);
+		}
 		const [encoder, decoder] = await Promise.all([
-			ort.InferenceSession.create(files.encoder, options),
+			ort.InferenceSession.create(encoderFile, options),
 			ort.InferenceSession.create(decoderFile, options),
 		]);
 		return new MoonshineDecoder(encoder, decoder, readPieces(files.tokens));
@@ -103,11 +103,12 @@ export class MoonshineDecoder {
 
 	/**
 	 * The greedy transcript of `samples` (16 kHz). `draft` speeds it up when it is right and
-	 * costs one decoder pass when it is wrong.
+	 * costs one decoder pass when it is wrong. Aborted, it rejects before its next run.
 	 */
 	async decode(
 		samples: Float32Array,
 		draft: readonly number[] = [],
+		signal?: AbortSignal,
 	): Promise<MoonshineResult> {
 		const input =
 			samples.length >= MIN_SAMPLES ? samples : padded(samples, MIN_SAMPLES);
@@ -119,6 +120,7 @@ export class MoonshineDecoder {
 			Math.ceil((samples.length / 16000) * MAX_TOKENS_PER_SECOND),
 		);
 		const prefix = [START, ...draft.slice(0, maxTokens)];
+		signal?.throwIfAborted();
 		const first = await this.decoder.run({
 			...this.emptyCache,
 			input_ids: ids(prefix),
@@ -153,6 +155,7 @@ export class MoonshineDecoder {
 		while (next !== END && chosenIds.length < maxTokens) {
 			chosenIds.push(next);
 			chosenLogProbs.push(nextLogProb);
+			signal?.throwIfAborted();
 			const step = await this.decoder.run(
 				{
 					...cache,

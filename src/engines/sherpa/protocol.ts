@@ -37,6 +37,7 @@ export type WorkerRequest =
 	  }
 	| { seq: number; op: "write"; stream: number; samples: Float32Array }
 	| { seq: number; op: "finalize"; stream: number }
+	| { seq: number; op: "skipPartials"; stream: number }
 	| { seq: number; op: "close"; stream: number };
 
 export type WorkerReply =

@@ -84,22 +84,30 @@ const MAX_DECODES =
 	!setup.streaming && setup.moonshine ? 1 : availableParallelism();
 let decodesRunning = 0;
 const decodesWaiting: (() => void)[] = [];
+/** The partials decoding now that a waiting decode may cut short. */
+const partialsRunning = new Set<AbortController>();
 
 /**
  * Runs `decode` once fewer than MAX_DECODES run, in the order the streams asked. A partial
- * (`skipWhenBusy`) does not wait: it would delay the finals queued behind it, and a later
- * partial replaces it anyway. Undefined when skipped.
+ * (given its `preemptible` controller) does not wait: it would delay the finals queued behind
+ * it, and a later partial replaces it anyway. Undefined when skipped. A decode that has to
+ * wait cuts the running partials short: they stop at their next decoder step.
  */
 async function inDecodeSlot<T>(
 	decode: () => Promise<T>,
-	skipWhenBusy = false,
+	preemptible?: AbortController,
 ): Promise<T | undefined> {
 	if (decodesRunning < MAX_DECODES) decodesRunning++;
-	else if (skipWhenBusy) return undefined;
-	else await new Promise<void>((resolve) => decodesWaiting.push(resolve));
+	else if (preemptible) return undefined;
+	else {
+		for (const partial of partialsRunning) partial.abort();
+		await new Promise<void>((resolve) => decodesWaiting.push(resolve));
+	}
+	if (preemptible) partialsRunning.add(preemptible);
 	try {
 		return await decode();
 	} finally {
+		if (preemptible) partialsRunning.delete(preemptible);
 		// The slot passes straight to the next waiter, if any.
 		const next = decodesWaiting.shift();
 		if (next) next();
@@ -317,6 +325,10 @@ class OfflineSession {
 	 * alignment once the pause has lasted half the detector's silence.
 	 */
 	private atPause: TimedPartial | undefined;
+	/** The partial decoding now, to be cut short when a stop comes. */
+	private partialDecoding: AbortController | undefined;
+	/** A stop came: no partials until the finalize that follows it. */
+	private skippingPartials = false;
 
 	constructor(
 		segmentationSilenceMs: number,
@@ -373,21 +385,37 @@ class OfflineSession {
 	}
 
 	/**
-	 * Final hypotheses get their words timed by alignment where the model gives no times. The
-	 * open segment's last partial is the draft of its next decode. A partial at a pause waits
-	 * for the decoder like a final, since it is the final when the phrase ends there; other
-	 * partials are skipped while it is busy.
+	 * Final hypotheses get their words timed by alignment where the model gives no times,
+	 * on top of the phrase's `earlier` partial, whose alignment runs while the final decodes.
+	 * The open segment's last partial is the draft of its next decode. A partial at a pause
+	 * waits for the decoder like a final, since it is the final when the phrase ends there;
+	 * other partials are skipped while it is busy, and cut short by a decode that waits.
+	 * A stop cuts short either kind of partial. Null when skipped.
 	 */
 	private async decode(
 		samples: Float32Array,
 		originSample: number,
 		kind: "final" | "pause" | "partial",
+		earlier?: TimedPartial,
 	): Promise<Hypothesis | null> {
 		const final = kind === "final";
-		const decoded = await inDecodeSlot(
-			() => decodeOffline(samples, this.hotwords, this.draft),
-			kind === "partial",
-		);
+		if (!final && this.skippingPartials) return null;
+		const partial = final ? undefined : new AbortController();
+		this.partialDecoding = partial;
+		const known = final ? alignedWords(earlier, originSample) : undefined;
+		let decoded: Awaited<ReturnType<typeof decodeOffline>> | undefined;
+		try {
+			decoded = await inDecodeSlot(
+				() =>
+					decodeOffline(samples, this.hotwords, this.draft, partial?.signal),
+				kind === "partial" ? partial : undefined,
+			);
+		} catch (error) {
+			if (partial?.signal.aborted) return null;
+			throw error;
+		} finally {
+			if (this.partialDecoding === partial) this.partialDecoding = undefined;
+		}
 		if (!decoded) return null;
 		const { result, ids } = decoded;
 		this.draft = final ? [] : ids;
@@ -397,8 +425,14 @@ class OfflineSession {
 			endSample: originSample + samples.length,
 		});
 		return final && hypothesis
-			? alignWords(hypothesis, samples, originSample)
+			? alignWords(hypothesis, samples, originSample, await known)
 			: hypothesis;
+	}
+
+	/** A stop came: partials are skipped, the one decoding now included, until the finalize. */
+	skipPartials(): void {
+		this.skippingPartials = true;
+		this.partialDecoding?.abort();
 	}
 
 	private popSegments(): sherpa.SpeechSegment[] {
@@ -433,7 +467,7 @@ class OfflineSession {
 				endSample: end,
 				result: covered
 					? withinSegment(await startAligning(atPause), end)
-					: await this.decode(samples, start, "final"),
+					: await this.decode(samples, start, "final", this.lastPartial),
 			});
 			if (covered) this.draft = [];
 		}
@@ -568,6 +602,7 @@ class OfflineSession {
 	 * detector keeps), the buffered audio since speech began is the segment.
 	 */
 	async finalize(): Promise<EndedSegment | null> {
+		this.skippingPartials = false;
 		this.vad.flush();
 		const segments = this.popSegments();
 		if (segments.length === 0 && this.openStart !== undefined) {
@@ -579,7 +614,6 @@ class OfflineSession {
 		this.vad.reset();
 		this.pauses?.reset();
 		this.spoken = undefined;
-		this.lastPartial = undefined;
 		this.vadOrigin = this.total;
 		this.openStart = undefined;
 		this.trimBefore(this.total);
@@ -594,18 +628,24 @@ class OfflineSession {
 			at += s.samples.length;
 		}
 		const [ended] = await this.decodeSegments([{ start, samples }]);
+		this.lastPartial = undefined;
 		return ended ?? null;
 	}
 }
 
-/** One offline decode of `samples`, with the ids that a later decode may take as its draft. */
+/**
+ * One offline decode of `samples`, with the ids that a later decode may take as its draft.
+ * Aborted, Moonshine stops at its next step; sherpa's recognizer only before it starts.
+ */
 async function decodeOffline(
 	samples: Float32Array,
 	hotwords: string | undefined,
 	draft: readonly number[],
+	signal?: AbortSignal,
 ): Promise<{ result: TokenResult; ids: number[] }> {
+	signal?.throwIfAborted();
 	if (offline && "moonshine" in offline) {
-		const r = await offline.moonshine.decode(samples, draft);
+		const r = await offline.moonshine.decode(samples, draft, signal);
 		return {
 			result: {
 				text: r.text,
@@ -745,22 +785,33 @@ function startAligning(partial: TimedPartial): Promise<Hypothesis> {
 	if (partial.aligned) return partial.aligned;
 	const { earlier } = partial;
 	partial.earlier = undefined;
-	// Where the earlier alignment failed, the partial is aligned whole.
-	const known =
-		earlier?.aligned && samePhrase(earlier.start, partial.start)
-			? earlier.aligned.then(
-					(h) => ({
-						words: h.words,
-						endSample: earlier.start + earlier.samples.length,
-					}),
-					() => undefined,
-				)
-			: undefined;
+	const known = earlier?.aligned
+		? alignedWords(earlier, partial.start)
+		: undefined;
 	partial.aligned = Promise.resolve(known).then((k) =>
 		alignWords(partial.hypothesis, partial.samples, partial.start, k),
 	);
 	partial.aligned.catch(() => {});
 	return partial.aligned;
+}
+
+/**
+ * The aligned words of a partial of the phrase that starts at `start`, its alignment started
+ * now if it was not; undefined where there is none, or its alignment failed (then the words
+ * after it are aligned whole).
+ */
+function alignedWords(
+	partial: TimedPartial | undefined,
+	start: number,
+): Promise<{ words: EngineWord[]; endSample: number } | undefined> | undefined {
+	if (!partial || !samePhrase(partial.start, start)) return undefined;
+	return startAligning(partial).then(
+		(h) => ({
+			words: h.words,
+			endSample: partial.start + partial.samples.length,
+		}),
+		() => undefined,
+	);
 }
 
 /**
@@ -822,6 +873,11 @@ async function handle(
 			return "online" in session
 				? session.online.finalize()
 				: session.offline.finalize();
+		}
+		case "skipPartials": {
+			const session = sessionOf(request.stream);
+			if ("offline" in session) session.offline.skipPartials();
+			return undefined;
 		}
 		case "close":
 			sessions.delete(request.stream);
