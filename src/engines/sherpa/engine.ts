@@ -174,7 +174,8 @@ interface WorkerSlot {
 
 /**
  * Real-time streams one decoding worker takes before another starts. Each worker loads its own
- * copy of the model (Moonshine base: about 560 MiB), and one worker kept up with 8 streams:
+ * copy of the model (Moonshine base: 560 MiB while its decoder held float weights), and one
+ * worker kept up with 8 streams:
  * through `earshot serve` on 2 cores, 1 and 2 workers gave the same finalization latency at
  * 2 to 8 streams (p50 218 ms beyond the silence at 8 either way), at 25 MiB per further
  * session for one worker against 560 MiB for the second.
