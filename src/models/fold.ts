@@ -17,7 +17,14 @@ import { threadId } from "node:worker_threads";
 import ort from "onnxruntime-node";
 import { int8MatMuls } from "./int8-matmul.js";
 import { isFile } from "./manifest.js";
-import { delimited, fieldsOf, stringField } from "./protobuf.js";
+import {
+	delimited,
+	fieldsOf,
+	GRAPH_NODE,
+	MODEL_GRAPH,
+	stringField,
+	withSubgraphs,
+} from "./protobuf.js";
 
 export interface FoldOptions {
 	/** Its MatMuls of int8 weights run on the int8 values (see `int8MatMuls`). */
@@ -59,13 +66,7 @@ export async function foldModel(
 		const named = nameSubgraphs(await readFile(onnx));
 		const prepared = options.int8MatMuls ? int8MatMuls(named) : named;
 		// "basic" folds constants and fuses nothing, so every result stays the same.
-		await (
-			await ort.InferenceSession.create(prepared, {
-				graphOptimizationLevel: "basic",
-				optimizedModelFilePath: work,
-				extra: { session: { save_model_format: "ORT" } },
-			})
-		).release();
+		await saveModel(prepared, work, "basic", "ORT");
 		await rename(work, folded);
 		if (options.int8MatMuls) await removeFloatCopy(file);
 		return folded;
@@ -84,13 +85,25 @@ export async function foldModel(
 }
 
 /** Saves the ORT-format model `file` at `path` in ONNX, as onnxruntime read it: unoptimized. */
-export async function saveAsOnnx(file: string, path: string): Promise<void> {
-	await (
-		await ort.InferenceSession.create(file, {
-			graphOptimizationLevel: "disabled",
-			optimizedModelFilePath: path,
-			extra: { session: { save_model_format: "ONNX" } },
-		})
+export function saveAsOnnx(file: string, path: string): Promise<void> {
+	return saveModel(file, path, "disabled", "ONNX");
+}
+
+/** Saves `model` at `path` in `format`, as onnxruntime loaded it with optimizations at `level`. */
+async function saveModel(
+	model: string | Uint8Array,
+	path: string,
+	level: "disabled" | "basic",
+	format: "ONNX" | "ORT",
+): Promise<void> {
+	const options: ort.InferenceSession.SessionOptions = {
+		graphOptimizationLevel: level,
+		optimizedModelFilePath: path,
+		extra: { session: { save_model_format: format } },
+	};
+	await (typeof model === "string"
+		? await ort.InferenceSession.create(model, options)
+		: await ort.InferenceSession.create(model, options)
 	).release();
 }
 
@@ -101,13 +114,8 @@ async function removeFloatCopy(file: string): Promise<void> {
 	await rmdir(dirname(stale)).catch(() => undefined);
 }
 
-// Field numbers in onnx.proto.
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
+/** GraphProto's name, in onnx.proto. */
 const GRAPH_NAME = 2;
-const NODE_ATTRIBUTE = 5;
-const ATTRIBUTE_GRAPH = 6;
-const ATTRIBUTE_GRAPHS = 11;
 
 /**
  * The ONNX model `model` with a name given to each graph that has none. Everything else is
@@ -130,18 +138,7 @@ export function nameSubgraphs(model: Uint8Array): Buffer {
 		if (!named) out.push(...stringField(GRAPH_NAME, `subgraph_${unnamed++}`));
 		return out;
 	};
-	const attribute = (bytes: Uint8Array): Uint8Array[] =>
-		fieldsOf(bytes).flatMap((field) =>
-			field.number === ATTRIBUTE_GRAPH || field.number === ATTRIBUTE_GRAPHS
-				? delimited(field.number, graph(field.value))
-				: [field.raw],
-		);
-	const node = (bytes: Uint8Array): Uint8Array[] =>
-		fieldsOf(bytes).flatMap((field) =>
-			field.number === NODE_ATTRIBUTE
-				? delimited(NODE_ATTRIBUTE, attribute(field.value))
-				: [field.raw],
-		);
+	const node = (bytes: Uint8Array): Uint8Array[] => withSubgraphs(bytes, graph);
 	return Buffer.concat(
 		fieldsOf(model).flatMap((field) =>
 			field.number === MODEL_GRAPH

@@ -11,29 +11,28 @@ import {
 	delimited,
 	type Field,
 	fieldsOf,
+	GRAPH_NODE,
+	MODEL_GRAPH,
+	NODE_ATTRIBUTE,
 	stringField,
 	varintField,
 	varintsOf,
+	withSubgraphs,
 } from "./protobuf.js";
 
 // Field numbers in onnx.proto.
-const MODEL_GRAPH = 7;
 const MODEL_OPSET_IMPORT = 8;
 const OPSET_DOMAIN = 1;
 const OPSET_VERSION = 2;
-const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
 const NODE_INPUT = 1;
 const NODE_OUTPUT = 2;
 const NODE_NAME = 3;
 const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
 const NODE_DOMAIN = 7;
 const ATTRIBUTE_NAME = 1;
 const ATTRIBUTE_I = 3;
-const ATTRIBUTE_GRAPH = 6;
 const ATTRIBUTE_INTS = 8;
-const ATTRIBUTE_GRAPHS = 11;
 const ATTRIBUTE_TYPE = 20;
 const ATTRIBUTE_TYPE_INT = 2;
 const TENSOR_DIMS = 1;
@@ -111,7 +110,7 @@ export function int8MatMuls(model: Uint8Array): Buffer {
 				k === undefined ||
 				k % BLOCK !== 0
 			)
-				return delimited(GRAPH_NODE, rewriteSubgraphs(field.value));
+				return delimited(GRAPH_NODE, withSubgraphs(field.value, rewriteGraph));
 			const name = isTransposed ? `${source}.T` : source;
 			if (!packed.has(name))
 				packed.set(name, packedInitializers(name, weight, isTransposed));
@@ -121,19 +120,6 @@ export function int8MatMuls(model: Uint8Array): Buffer {
 			);
 		});
 	};
-	const rewriteSubgraphs = (node: Uint8Array): Uint8Array[] =>
-		fieldsOf(node).flatMap((field) =>
-			field.number === NODE_ATTRIBUTE
-				? delimited(
-						NODE_ATTRIBUTE,
-						fieldsOf(field.value).flatMap((a) =>
-							a.number === ATTRIBUTE_GRAPH || a.number === ATTRIBUTE_GRAPHS
-								? delimited(a.number, rewriteGraph(a.value))
-								: [a.raw],
-						),
-					)
-				: [field.raw],
-		);
 
 	const graphParts = rewriteGraph(graph.value);
 	if (packed.size === 0) return Buffer.from(model);

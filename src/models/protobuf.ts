@@ -120,3 +120,32 @@ export function varintField(number: number, value: number): Uint8Array[] {
 export function stringField(number: number, text: string): Uint8Array[] {
 	return delimited(number, [Buffer.from(text, "utf8")]);
 }
+
+// Field numbers in onnx.proto that every rewrite walks.
+export const MODEL_GRAPH = 7;
+export const GRAPH_NODE = 1;
+export const NODE_ATTRIBUTE = 5;
+const ATTRIBUTE_GRAPH = 6;
+const ATTRIBUTE_GRAPHS = 11;
+
+/**
+ * The node `node` with each graph among its attributes (an If's branches) replaced by what
+ * `graph` makes of it; everything else copied byte for byte.
+ */
+export function withSubgraphs(
+	node: Uint8Array,
+	graph: (bytes: Uint8Array) => Uint8Array[],
+): Uint8Array[] {
+	return fieldsOf(node).flatMap((field) =>
+		field.number === NODE_ATTRIBUTE
+			? delimited(
+					NODE_ATTRIBUTE,
+					fieldsOf(field.value).flatMap((a) =>
+						a.number === ATTRIBUTE_GRAPH || a.number === ATTRIBUTE_GRAPHS
+							? delimited(a.number, graph(a.value))
+							: [a.raw],
+					),
+				)
+			: [field.raw],
+	);
+}
