@@ -161,10 +161,16 @@ describe("the folded Moonshine decoder", { skip: moonshine.skip }, () => {
 		const samples = sherpa.readWave(
 			synthesize("open the door and turn on the light", { voice: "awb" }),
 		).samples;
-		const folded = await MoonshineDecoder.load(files, 1);
+		const folded = await MoonshineDecoder.load(files, {
+			encoder: 1,
+			decoder: 1,
+		});
 		// The one line the user reads, caught where it would reach the terminal.
 		const said = t.mock.method(console, "error", () => undefined);
-		const unfolded = await MoonshineDecoder.load(linked, 1);
+		const unfolded = await MoonshineDecoder.load(linked, {
+			encoder: 1,
+			decoder: 1,
+		});
 		said.mock.restore();
 		assert.equal(said.mock.callCount(), 1);
 		assert.match(

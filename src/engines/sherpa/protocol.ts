@@ -4,7 +4,7 @@ import type {
 } from "sherpa-onnx-node";
 import type { EndedSegment, StreamUpdate } from "../engine.js";
 import type { VadOptions } from "./config.js";
-import type { MoonshineFiles } from "./moonshine.js";
+import type { MoonshineFiles, MoonshineThreads } from "./moonshine.js";
 
 /** What the decoding worker is started with. */
 export type WorkerSetup =
@@ -23,7 +23,7 @@ export type WorkerSetup =
 			/** Time final words by aligning the text with PocketSphinx (the model gives no times). */
 			alignWords: boolean;
 			/** Moonshine's merged-decoder files, decoded by onnxruntime instead of the recognizer. */
-			moonshine?: MoonshineFiles & { threads: number };
+			moonshine?: MoonshineFiles & { threads: MoonshineThreads };
 	  };
 
 export type WorkerRequest =
