@@ -129,40 +129,31 @@ export class MoonshineDecoder {
 			8,
 			Math.ceil((samples.length / 16000) * MAX_TOKENS_PER_SECOND),
 		);
-		const prefix = [START, ...draft.slice(0, maxTokens)];
+		const firstGuesses = draft.slice(0, maxTokens);
 		signal?.throwIfAborted();
 		const first = await this.decoder.run({
 			...this.emptyCache,
-			input_ids: ids(prefix),
+			input_ids: ids([START, ...firstGuesses]),
 			encoder_hidden_states: hidden as ort.Tensor,
 			use_cache_branch: new ort.Tensor("bool", [false], [1]),
 		});
 		const chosenIds: number[] = [];
 		const chosenLogProbs: number[] = [];
-		// Accept the draft up to the first position where the model would choose otherwise.
-		let next = END;
-		let nextLogProb = 0;
-		let position = 0;
-		for (; position < prefix.length; position++) {
-			const [chosen, logProb] = choose(first.logits as ort.Tensor, position);
-			if (position + 1 < prefix.length && prefix[position + 1] === chosen) {
-				chosenIds.push(chosen);
-				chosenLogProbs.push(logProb);
-				continue;
-			}
-			next = chosen;
-			nextLogProb = logProb;
-			break;
-		}
+		let [next, nextLogProb, accepted] = acceptGuesses(
+			first.logits as ort.Tensor,
+			firstGuesses,
+			chosenIds,
+			chosenLogProbs,
+		);
+		let cached = 1 + accepted;
 		const cache: Cache = {};
 		for (let layer = 0; layer < LAYERS; layer++)
 			for (const kind of CACHE_KINDS) {
 				const present = first[`present.${layer}.${kind}`] as ort.Tensor;
 				cache[`past_key_values.${layer}.${kind}`] = kind.startsWith("decoder")
-					? truncated(present, position + 1)
+					? truncated(present, cached)
 					: present;
 			}
-		let cached = position + 1;
 		while (next !== END && chosenIds.length < maxTokens) {
 			chosenIds.push(next);
 			chosenLogProbs.push(nextLogProb);
@@ -180,14 +171,12 @@ export class MoonshineDecoder {
 				},
 				this.stepOutputs,
 			);
-			let accepted = 0;
-			[next, nextLogProb] = choose(step.logits as ort.Tensor, 0);
-			while (accepted < guesses.length && next === guesses[accepted]) {
-				chosenIds.push(next);
-				chosenLogProbs.push(nextLogProb);
-				accepted++;
-				[next, nextLogProb] = choose(step.logits as ort.Tensor, accepted);
-			}
+			[next, nextLogProb, accepted] = acceptGuesses(
+				step.logits as ort.Tensor,
+				guesses,
+				chosenIds,
+				chosenLogProbs,
+			);
 			cached += 1 + accepted;
 			for (let layer = 0; layer < LAYERS; layer++)
 				for (const kind of ["decoder.key", "decoder.value"])
@@ -264,6 +253,28 @@ function choose(logits: ort.Tensor, position: number): [number, number] {
 	for (let i = 0; i < vocabulary; i++)
 		sum += Math.exp((data[from + i] as number) - max);
 	return [best, -Math.log(sum)];
+}
+
+/**
+ * Takes the guessed tokens, in order, up to the first that the model would not choose: logits
+ * [1, 1 + guesses, vocabulary] score the token after each input. Returns the model's own next
+ * token, its log-probability, and how many guesses were taken.
+ */
+function acceptGuesses(
+	logits: ort.Tensor,
+	guesses: readonly number[],
+	chosenIds: number[],
+	chosenLogProbs: number[],
+): [number, number, number] {
+	let accepted = 0;
+	let [next, logProb] = choose(logits, 0);
+	while (accepted < guesses.length && next === guesses[accepted]) {
+		chosenIds.push(next);
+		chosenLogProbs.push(logProb);
+		accepted++;
+		[next, logProb] = choose(logits, accepted);
+	}
+	return [next, logProb, accepted];
 }
 
 /**
