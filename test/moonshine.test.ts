@@ -172,9 +172,9 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 	});
 
 	test("a long phrase's words, aligned in part while it was spoken, lie on their own sentences", async () => {
-		// Six sentences with short gaps make one phrase of about 12 s under a 1 s silence: at
-		// its last pause, the words of its last partial (over 6 s) are aligned while the pause's
-		// partial decodes, and only the words after them are aligned on what follows.
+		// Six sentences with short gaps make one phrase of about 12 s under a 1 s silence: the
+		// words of each partial over 6 s are aligned as soon as it is decoded, on top of the
+		// partial before, and the final aligns only the words after them on what follows.
 		const sentences = [
 			...SENTENCES,
 			"call my sister tomorrow",
