@@ -544,8 +544,7 @@ class OfflineSession {
 			if (kept) {
 				this.lastPartial = kept;
 				if (audio.length >= ALIGN_AHEAD_SAMPLES) {
-					if (previous?.aligned && samePhrase(previous.start, start))
-						kept.earlier = previous;
+					kept.earlier = previous;
 					startAligning(kept);
 				}
 			}
