@@ -470,7 +470,8 @@ function setPath(
 	// An index past the end would leave holes, which JSON turns into unchanged-looking nulls.
 	if (Array.isArray(node) && Number(key) > node.length) return false;
 	if (value === undefined) delete (node as Record<string, Json>)[key];
-	else (node as Record<string, Json>)[key] = value;
+	// A copy: constants are one shared instance, so a later change could write one into itself.
+	else (node as Record<string, Json>)[key] = structuredClone(value);
 	return true;
 }
 
