@@ -10,7 +10,10 @@ import sherpa from "sherpa-onnx-node";
 import type { Engine, EngineStream } from "../src/engines/engine.js";
 import { selectEngine } from "../src/engines/select.js";
 import { STREAMS_PER_WORKER } from "../src/engines/sherpa/engine.js";
-import { MoonshineDecoder } from "../src/engines/sherpa/moonshine.js";
+import {
+	joinDraft,
+	MoonshineDecoder,
+} from "../src/engines/sherpa/moonshine.js";
 import { scoreTranscript } from "../src/eval/score.js";
 import { AudioConfig } from "../src/index.js";
 import { findInstalledModel } from "../src/models/index.js";
@@ -98,6 +101,24 @@ describe("Moonshine decoded on onnxruntime", { skip: moonshine.skip }, () => {
 					`${name}: token ${i} scored ${p}, not ${plain.logProbs[i]}`,
 				);
 		}
+	});
+
+	test("a draft joined with a decode of its audio's end and what followed is the whole audio's tokens", async () => {
+		const whole = await decoder.decode(samples);
+		const third = Math.round(samples.length / 3);
+		const start = await decoder.decode(samples.subarray(0, 2 * third));
+		const end = await decoder.decode(samples.subarray(third));
+		// No word doubled or lost where they join; the end's decode may end on a full stop
+		// where the whole's does not.
+		const joined = joinDraft(start.ids, end.ids);
+		assert.deepEqual(
+			joined?.slice(0, whole.ids.length),
+			whole.ids,
+			`"${start.text}" + "${end.text}" is not "${whole.text}"`,
+		);
+		assert.ok((joined?.length ?? 0) <= whole.ids.length + 1);
+		assert.equal(joinDraft(start.ids, [5, 6, 7]), undefined);
+		assert.equal(joinDraft([], end.ids), undefined);
 	});
 
 	test("audio shorter than the encoder's window decodes, to a bounded number of tokens", async () => {

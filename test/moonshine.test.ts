@@ -214,6 +214,16 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 			);
 			clipStart = clipEnd + gap;
 		}
+		// Past its sixth second, the phrase's text moves about every second: between decodes
+		// of the whole phrase, 3 s apart, the audio since the last one is decoded alone.
+		const seconds = (e: RecognizerEvent) =>
+			e.type === "recognizing" ? e.args.result.duration / TICKS : 0;
+		const late = run.events.map(seconds).filter((s) => s >= 6);
+		const spoken = (phrases[0].Duration as number) / TICKS;
+		assert.ok(
+			late.length >= 2 * Math.floor((spoken - 6) / 3) + 1,
+			`partials past 6 s of a ${spoken} s phrase at ${late.join(", ")} s`,
+		);
 	});
 
 	test("a phrase ends when the segmentation silence has passed since its sound stopped, not the detector's trail later", async () => {

@@ -185,24 +185,23 @@ export class MoonshineDecoder {
 						cached,
 					);
 		}
-		const text = chosenIds.flatMap((id, i) =>
-			id >= FIRST_TEXT_ID
-				? [
-						{
-							piece: this.pieces[id] ?? Buffer.alloc(0),
-							logProb: chosenLogProbs[i] as number,
-						},
-					]
-				: [],
+		return {
+			...this.transcriptOf(chosenIds),
+			ids: chosenIds,
+			logProbs: chosenLogProbs.filter(
+				(_, i) => (chosenIds[i] as number) >= FIRST_TEXT_ID,
+			),
+		};
+	}
+
+	/** The text of token ids, and each text token's own. */
+	transcriptOf(ids: readonly number[]): { text: string; tokens: string[] } {
+		const pieces = ids.flatMap((id) =>
+			id >= FIRST_TEXT_ID ? [this.pieces[id] ?? Buffer.alloc(0)] : [],
 		);
 		return {
-			text: Buffer.concat(text.map((t) => t.piece))
-				.toString("utf8")
-				.replaceAll("▁", " ")
-				.trim(),
-			tokens: text.map((t) => t.piece.toString("utf8")),
-			ids: chosenIds,
-			logProbs: text.map((t) => t.logProb),
+			text: Buffer.concat(pieces).toString("utf8").replaceAll("▁", " ").trim(),
+			tokens: pieces.map((piece) => piece.toString("utf8")),
 		};
 	}
 
@@ -298,6 +297,27 @@ function draftContinuation(
 		)
 			best = i;
 	return best < 0 ? [] : draft.slice(best + 1, best + 1 + MAX_GUESSES);
+}
+
+/** How far back in a draft its join with a later decode's tokens is looked for. */
+const JOIN_WITHIN = 16;
+
+/**
+ * A draft brought up to date by the tokens of a later decode of its audio's end and what
+ * followed: the draft up to the first two tokens that `later` shares with the draft's last
+ * ones, then `later` from there. Undefined when they share none. A wrong join only costs the
+ * decode that uses it a pass.
+ */
+export function joinDraft(
+	draft: readonly number[],
+	later: readonly number[],
+): number[] | undefined {
+	const from = Math.max(0, draft.length - JOIN_WITHIN);
+	for (let j = 0; j + 1 < later.length; j++)
+		for (let i = from; i + 1 < draft.length; i++)
+			if (draft[i] === later[j] && draft[i + 1] === later[j + 1])
+				return [...draft.slice(0, i), ...later.slice(j)];
+	return undefined;
 }
 
 /** The first `length` positions of a cache tensor [1, heads, positions, head_dim]. */
