@@ -484,20 +484,22 @@ class OfflineSession {
 	 * open segment's partial then. Null when skipped or when the two do not join.
 	 */
 	private async refreshDraft(openStart: number): Promise<Hypothesis | null> {
+		if (!offline || !("moonshine" in offline)) return null;
+		const { moonshine } = offline;
 		const to = this.total;
 		const decoded = await this.decodeInSlot(
 			this.slice(Math.max(openStart, this.draftEnd - DRAFT_OVERLAP), to),
 			"partial",
 			[],
 		);
-		if (!decoded || !offline || !("moonshine" in offline)) return null;
+		if (!decoded) return null;
 		this.draftRefreshedAt = to;
 		const joined = joinDraft(this.draft, decoded.ids);
 		if (!joined) return null;
 		this.draft = joined;
 		this.draftEnd = to;
 		return toHypothesis(
-			{ ...offline.moonshine.transcriptOf(joined), timestamps: [] },
+			{ ...moonshine.transcriptOf(joined), timestamps: [] },
 			{ sampleRate, originSample: openStart, endSample: to },
 		);
 	}
