@@ -11,7 +11,10 @@ import type {
 } from "../src/engines/engine.js";
 import {
 	createSherpaEngine,
+	detectorSilenceMs,
 	offlineConfigFor,
+	segmentEndPastSilence,
+	vadConfigFor,
 } from "../src/engines/sherpa/index.js";
 import {
 	writeOfflineNemoCtcModel,
@@ -380,11 +383,36 @@ describe("offline engine behind Silero VAD (generated NeMo CTC, real speech)", {
 			without.updates.map((u) => [u.inSpeech, u.speechStartSample]),
 			withPartials.updates.map((u) => [u.inSpeech, u.speechStartSample]),
 		);
-		// The same segments. Their text may differ: with partials, a phrase's final result is
-		// its partial at the pause, which decoded a little more audio around it.
-		const bounds = (ended: EndedSegment[]) =>
-			ended.map((s) => [s.startSample, s.endSample]);
-		assert.deepEqual(bounds(without.ended), bounds(withPartials.ended));
+		// The same segments, with the same text: with partials, a phrase's final result is its
+		// partial at the pause, which decoded exactly the segment's audio.
+		const finals = (ended: EndedSegment[]) =>
+			ended.map((s) => [s.startSample, s.endSample, s.result?.text]);
+		assert.deepEqual(finals(without.ended), finals(withPartials.ended));
+	});
+
+	test("a short and a long detector end a phrase at the same sample, less how far each ends past its silence", () => {
+		const ends = (silenceMs: number) => {
+			const vad = new sherpa.Vad(
+				vadConfigFor({ model: vadModel as string }, silenceMs),
+				60,
+			);
+			const out: number[] = [];
+			for (let i = 0; i + 512 <= speech.length; i += 512) {
+				vad.acceptWaveform(speech.subarray(i, i + 512));
+				for (; !vad.isEmpty(); vad.pop()) {
+					const { start, samples } = vad.front(false);
+					out.push(start + samples.length - segmentEndPastSilence(silenceMs));
+				}
+			}
+			return out;
+		};
+		const short = new Set(ends(64));
+		for (const segmentationSilenceMs of [300, 500, 733, 1000]) {
+			const long = ends(detectorSilenceMs(segmentationSilenceMs));
+			assert.ok(long.length >= 5, `${long.length} phrases`);
+			for (const end of long)
+				assert.ok(short.has(end), `${segmentationSilenceMs} ms: ${end}`);
+		}
 	});
 
 	test("finalize flushes the open segment; the clock continues after it", async () => {

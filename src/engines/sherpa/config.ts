@@ -325,6 +325,19 @@ export function detectorSilenceMs(segmentationSilenceMs: number): number {
 	);
 }
 
+/**
+ * How far past the start of its silence a detector's segment ends, in samples. The detector
+ * counts its minimum silence in whole windows and ends the segment that minimum (in samples,
+ * as sherpa-onnx computes it in float) before where it saw it: a 150 ms detector's segments
+ * end 128 samples after a 350 ms one's on the same audio.
+ */
+export function segmentEndPastSilence(silenceMs: number): number {
+	const minimum = Math.trunc(
+		Math.fround(SHERPA_SAMPLE_RATE * Math.fround(silenceMs / 1000)),
+	);
+	return Math.ceil(minimum / VAD_WINDOW) * VAD_WINDOW - minimum;
+}
+
 /** The Vad config: a segment ends after `silenceMs` of what the detector calls silence. */
 export function vadConfigFor(vad: VadOptions, silenceMs: number): VadConfig {
 	return {

@@ -1,5 +1,6 @@
 export {
 	ALIGNED_KINDS,
+	detectorSilenceMs,
 	type EndpointRules,
 	endpointRules,
 	offlineConfigFor,
@@ -11,6 +12,7 @@ export {
 	type SherpaModelFiles,
 	type SherpaModelKind,
 	STREAMING_KINDS,
+	segmentEndPastSilence,
 	sherpaConfigFor,
 	supportsHotwords,
 	type VadOptions,

@@ -19,6 +19,7 @@ import {
 	detectorSilenceMs,
 	endpointRules,
 	hotwordsText,
+	segmentEndPastSilence,
 	VAD_WINDOW,
 	vadConfigFor,
 } from "./config.js";
@@ -52,16 +53,11 @@ const MAX_PARTIAL_INTERVAL = sampleRate * 3;
  * A pause this long inside a phrase also brings a partial, of the phrase's speech up to the
  * pause. When no speech follows before the segmentation silence ends the phrase, that is the
  * phrase's audio, and the partial's decode is its final result: the phrase settles without
- * waiting for another decode.
+ * waiting for another decode. Two windows: at 150 ms, a 15.8 s phrase's decode started 100 ms
+ * later and 5 to 10 s phrases were final 100 to 230 ms later, for 6 pause partials fewer in
+ * the bench's 19 utterances (44 against 50; measured).
  */
-const PAUSE_SILENCE_MS = 150;
-/**
- * The main detector's segment and the pause detector's last one of the phrase end this close
- * to each other. Both end where their silence began, moved by how their minimum silence falls
- * on the windows (a 500 ms silence ends 32 samples after a 150 ms one, measured, and 350 ms
- * 128 before it); both start where speech starts.
- */
-const PAUSE_END_SLACK = VAD_WINDOW;
+const PAUSE_SILENCE_MS = 64;
 const SEGMENT_LEAD = Math.round(sampleRate * 0.1);
 /**
  * A partial of this much audio or more has its words aligned as soon as it is decoded, on top
@@ -314,6 +310,8 @@ class OfflineSession {
 	private readonly vad: sherpa.Vad;
 	/** The same detector with a short silence: where speech pauses. */
 	private readonly pauses: sherpa.Vad | undefined;
+	/** Moves where a pause detector's segment ends to where the main detector's would. */
+	private readonly pauseEndShift: number;
 	private readonly minSpeechSamples: number;
 	/** Silence after a pause's speech before its words are aligned: half the detector's silence. */
 	private readonly alignAfterPauseSamples: number;
@@ -362,6 +360,9 @@ class OfflineSession {
 				vadConfigFor(setup.vad, PAUSE_SILENCE_MS),
 				60,
 			);
+		this.pauseEndShift =
+			segmentEndPastSilence(silenceMs) -
+			segmentEndPastSilence(PAUSE_SILENCE_MS);
 		this.alignAfterPauseSamples = Math.round(
 			(silenceMs / 2 / 1000) * sampleRate,
 		);
@@ -536,12 +537,12 @@ class OfflineSession {
 				atPause &&
 				spokenEnd !== undefined &&
 				atPause.start === start &&
-				Math.abs(end - spokenEnd) < PAUSE_END_SLACK;
+				end === spokenEnd;
 			ended.push({
 				startSample: start,
 				endSample: end,
 				result: covered
-					? withinSegment(await startAligning(atPause), end)
+					? await startAligning(atPause)
 					: await this.decode(samples, start, "final", this.lastPartial),
 			});
 			if (covered) this.draft = [];
@@ -565,7 +566,7 @@ class OfflineSession {
 					const { start, samples } = this.pauses.front(false);
 					this.spoken = {
 						start: this.spoken?.start ?? this.vadOrigin + start,
-						end: this.vadOrigin + start + samples.length,
+						end: this.vadOrigin + start + samples.length + this.pauseEndShift,
 					};
 					this.pauses.pop();
 					paused = true;
@@ -813,19 +814,6 @@ function keptWords(
 		kept++;
 	}
 	return earlier.words.slice(0, kept);
-}
-
-/**
- * The words of a partial at a pause, whose audio may reach a window past the segment's end,
- * kept inside the segment, so that the segment is the same whether partials ran or not.
- */
-function withinSegment(hypothesis: Hypothesis, end: number): Hypothesis {
-	const words = hypothesis.words.map((w) => ({
-		...w,
-		startSample: Math.min(w.startSample, end),
-		endSample: Math.min(w.endSample, end),
-	}));
-	return { ...hypothesis, words };
 }
 
 /**
