@@ -47,16 +47,23 @@ export class PocketSphinxAligner {
 	 * Times of `words` (lowercase, as spoken) in `samples` (16 kHz mono), in samples from
 	 * the first one. Words the search could not place (it ran out of audio) are placed in
 	 * the unaligned rest in proportion to their length; empty when nothing could be aligned.
+	 * `cut` audio stops mid-speech, maybe inside a word: the search may end after any of
+	 * the words, where a grammar that must reach the last one would find no path at all.
 	 */
 	async align(
 		samples: Float32Array,
 		words: readonly string[],
+		cut = false,
 	): Promise<EngineWord[]> {
 		if (words.length === 0 || samples.length === 0) return [];
 		const decoder = this.idle.pop() ?? (await this.createDecoder());
 		try {
 			const tokens = words.map((w) => this.dictionaryWord(decoder, w));
-			const jsgf = `#JSGF V1.0;\ngrammar ${GRAMMAR};\npublic <words> = ${tokens.join(" ")};\n`;
+			// Nested options, "a [b [c]]", allow every run of the words from the first.
+			const rule = cut
+				? `${tokens.join(" [")}${"]".repeat(tokens.length - 1)}`
+				: tokens.join(" ");
+			const jsgf = `#JSGF V1.0;\ngrammar ${GRAMMAR};\npublic <words> = ${rule};\n`;
 			if (
 				this.native.ps_set_jsgf_string(decoder, GRAMMAR, jsgf) < 0 ||
 				this.native.ps_set_search(decoder, GRAMMAR) < 0

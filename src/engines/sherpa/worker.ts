@@ -608,7 +608,7 @@ class OfflineSession {
 			partial = await this.decode(audio, start, atPause ? "pause" : "partial");
 			const kept: TimedPartial | undefined =
 				partial && start >= this.bufferStart
-					? { start, samples: audio, hypothesis: partial }
+					? { start, samples: audio, hypothesis: partial, cut: !atPause }
 					: undefined;
 			this.atPause = atPause ? kept : undefined;
 			if (kept) {
@@ -764,6 +764,7 @@ async function alignWords(
 	samples: Float32Array,
 	originSample: number,
 	earlier?: { words: EngineWord[]; endSample: number },
+	cut = false,
 ): Promise<Hypothesis> {
 	if (setup.streaming || !setup.alignWords || hypothesis.words.length > 0)
 		return hypothesis;
@@ -775,6 +776,7 @@ async function alignWords(
 		await aligner.align(
 			samples.subarray(from - originSample),
 			lexical.slice(known.length),
+			cut,
 		)
 	).map((w) => ({
 		...w,
@@ -824,6 +826,8 @@ interface TimedPartial {
 	start: number;
 	samples: Float32Array;
 	hypothesis: Hypothesis;
+	/** Its audio stops mid-speech rather than at a pause. */
+	cut: boolean;
 	aligned?: Promise<Hypothesis>;
 	earlier?: TimedPartial;
 }
@@ -841,7 +845,13 @@ function startAligning(partial: TimedPartial): Promise<Hypothesis> {
 		? alignedWords(earlier, partial.start)
 		: undefined;
 	partial.aligned = Promise.resolve(known).then((k) =>
-		alignWords(partial.hypothesis, partial.samples, partial.start, k),
+		alignWords(
+			partial.hypothesis,
+			partial.samples,
+			partial.start,
+			k,
+			partial.cut,
+		),
 	);
 	partial.aligned.catch(() => {});
 	return partial.aligned;
