@@ -15,6 +15,7 @@ import {
 	OutputFormat,
 	type RecognizerEvent,
 	ResultReason,
+	type SpeechConfig,
 } from "../src/index.js";
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { lexicalWords } from "../src/text/lexical.js";
@@ -171,10 +172,11 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 		);
 	});
 
-	test("a long phrase's words, aligned in part while it was spoken, lie on their own sentences", async () => {
-		// Six sentences with short gaps make one phrase of about 12 s under a 1 s silence: the
-		// words of each partial over 6 s are aligned as soon as it is decoded, on top of the
-		// partial before, and the final aligns only the words after them on what follows.
+	test("a long phrase, split at a pause and aligned in part while it was spoken, has its words on their own sentences, as without partials", async () => {
+		// Six sentences with short gaps make one phrase of about 12 s under a 1 s silence. Past
+		// 5 s it is split at its next pause: the speech before is decoded and aligned alone, and
+		// later decodes take only what follows. Within a piece, the words of each partial over
+		// 6 s are aligned as soon as it is decoded, and the final aligns only the words after them.
 		const sentences = [
 			...SENTENCES,
 			"call my sister tomorrow",
@@ -186,15 +188,24 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 			...sentences.slice(3).map((s) => synthesize(s, { voice: "awb" })),
 		];
 		const gap = 0.1;
+		const file = withPauses(parts, gap);
+		const configure = (c: SpeechConfig) => {
+			c.outputFormat = OutputFormat.Detailed;
+			c.setProperty("Speech_SegmentationSilenceTimeoutMs", "1000");
+		};
 		const run = await recognizeAll(
-			AudioConfig.fromWavFileInput(withPauses(parts, gap)),
-			(c) => {
-				c.outputFormat = OutputFormat.Detailed;
-				c.setProperty("Speech_SegmentationSilenceTimeoutMs", "1000");
-			},
+			AudioConfig.fromWavFileInput(file),
+			configure,
 		);
 		const phrases = detailedPhrases(run.events);
 		assert.equal(phrases.length, 1, run.transcript);
+		// Decoded only once it ended, the phrase is split at the same pause.
+		const without = await recognizeAll(
+			AudioConfig.fromWavFileInput(file),
+			configure,
+			{ decodePartials: false },
+		);
+		assert.deepEqual(without.phrases, run.phrases);
 		assert.ok(
 			scoreTranscript(sentences.join(" "), run.transcript).wer <= 0.15,
 			run.transcript,
@@ -215,7 +226,8 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 			clipStart = clipEnd + gap;
 		}
 		// Past its sixth second, the phrase's text moves about every second: between decodes
-		// of the whole phrase, 3 s apart, the audio since the last one is decoded alone.
+		// of the piece, up to 3 s apart, the audio since the last one is decoded alone, and
+		// after the split the partials start again from 0.3 s.
 		const seconds = (e: RecognizerEvent) =>
 			e.type === "recognizing" ? e.args.result.duration / TICKS : 0;
 		const late = run.events.map(seconds).filter((s) => s >= 6);
@@ -385,6 +397,35 @@ describe(`${MOONSHINE} on ../shared/audio/speech`, {
 			total.wer < 0.08,
 			`WER ${(total.wer * 100).toFixed(1)} %:\n${pairs.map((p) => `${p.reference}\n  ${p.hypothesis}`).join("\n")}`,
 		);
+	});
+
+	test("a 16 s phrase, split at its pauses past 5 s, is the same with partials and without, and has all its words", async () => {
+		const row = sharedManifest().find((r) =>
+			r.path.endsWith("1221-135766-0001.wav"),
+		);
+		assert.ok(row, "the manifest lists the 16 s LibriSpeech phrase");
+		const run = (decodePartials: boolean) =>
+			recognizeAll(
+				AudioConfig.fromWavFileInput(row.path),
+				(config) => {
+					config.outputFormat = OutputFormat.Detailed;
+				},
+				{ decodePartials },
+			);
+		const [withPartials, without] = [await run(true), await run(false)];
+		assert.equal(withPartials.phrases.length, 1, withPartials.transcript);
+		assert.ok(
+			withPartials.events.some((e) => e.type === "recognizing"),
+			"partials were decoded",
+		);
+		assert.deepEqual(without.phrases, withPartials.phrases);
+		// Nothing is lost or doubled where the pieces meet ("for ever" is one word to Moonshine).
+		assert.ok(
+			scoreTranscript(row.reference, withPartials.transcript).wer <= 0.07,
+			withPartials.transcript,
+		);
+		for (const phrase of detailedPhrases(withPartials.events))
+			assertTimedWords(phrase);
 	});
 });
 

@@ -20,14 +20,19 @@ export interface Run {
 	};
 }
 
-/** Runs continuous recognition to the end of the input and collects every event. */
+/**
+ * Runs continuous recognition to the end of the input and collects every event. Without
+ * `decodePartials`, an offline model decodes each phrase only once it ends.
+ */
 export async function recognizeAll(
 	audio: AudioConfig,
 	configure?: (config: SpeechConfig) => void,
+	{ decodePartials = true } = {},
 ): Promise<Run> {
 	const config = SpeechConfig.fromSubscription("unused", "offline");
 	configure?.(config);
 	const recognizer = new SpeechRecognizer(config, audio);
+	recognizer.decodePartials = decodePartials;
 	const events: RecognizerEvent[] = [];
 	const iteration = (async () => {
 		for await (const event of recognizer.events()) events.push(event);

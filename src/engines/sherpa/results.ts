@@ -95,3 +95,22 @@ export function toHypothesis(
 	}
 	return { text, words, confidence: confidenceOf(logProbs ?? []) };
 }
+
+/**
+ * One hypothesis from those of consecutive pieces of a phrase, in order: their texts joined,
+ * their words (already on the stream clock) one after another, and the confidence of each
+ * piece weighted by its number of words. Null when no piece recognized anything.
+ */
+export function joinHypotheses(
+	pieces: readonly (Hypothesis | null)[],
+): Hypothesis | null {
+	const said = pieces.filter((p): p is Hypothesis => p !== null);
+	if (said.length <= 1) return said[0] ?? null;
+	const weight = (p: Hypothesis) => p.text.split(/\s+/).length;
+	const total = said.reduce((n, p) => n + weight(p), 0);
+	return {
+		text: said.map((p) => p.text).join(" "),
+		words: said.flatMap((p) => p.words),
+		confidence: said.reduce((c, p) => c + p.confidence * weight(p), 0) / total,
+	};
+}

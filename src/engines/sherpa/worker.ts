@@ -30,7 +30,7 @@ import type {
 	WorkerRequest,
 	WorkerSetup,
 } from "./protocol.js";
-import { type TokenResult, toHypothesis } from "./results.js";
+import { joinHypotheses, type TokenResult, toHypothesis } from "./results.js";
 
 const setup = workerData as WorkerSetup;
 const port = parentPort as NonNullable<typeof parentPort>;
@@ -58,6 +58,15 @@ const MAX_PARTIAL_INTERVAL = sampleRate * 3;
  * the bench's 19 utterances (44 against 50; measured).
  */
 const PAUSE_SILENCE_MS = 64;
+/**
+ * A phrase that has gone on this long is split at its next pause: the speech up to the pause
+ * is a piece of the phrase, decoded alone (and its words aligned) while the phrase goes on,
+ * and later decodes take only the audio after it. Its final then decodes its last piece, not
+ * all of it: the bench's 15.8 s phrase was final 195 ms after the silence, against 378 to
+ * 403 unsplit and 246 split after 8 s. WER on ../shared's references did not move; on its
+ * long recordings, 5 s changed 11 of 846 words, 4 s 15, 8 s 5 (measured: docs/engines.md).
+ */
+const SPLIT_AFTER = sampleRate * 5;
 const SEGMENT_LEAD = Math.round(sampleRate * 0.1);
 /**
  * A partial of this much audio or more has its words aligned as soon as it is decoded, on top
@@ -326,6 +335,8 @@ class OfflineSession {
 	private openStart: number | undefined;
 	/** The open segment's speech so far, as the pause detector's segments have ended. */
 	private spoken: { start: number; end: number } | undefined;
+	/** The open segment's pieces split off so far (see SPLIT_AFTER), oldest first. */
+	private pieces: Piece[] = [];
 	private lastPartialAt = 0;
 	/** The token ids of the open segment's last partial, where the decoder takes drafts. */
 	private draft: number[] = [];
@@ -355,7 +366,7 @@ class OfflineSession {
 		const silenceMs = detectorSilenceMs(segmentationSilenceMs);
 		const config = vadConfigFor(setup.vad, silenceMs);
 		this.vad = new sherpa.Vad(config, 60);
-		if (partials && silenceMs > 2 * PAUSE_SILENCE_MS)
+		if (silenceMs > 2 * PAUSE_SILENCE_MS)
 			this.pauses = new sherpa.Vad(
 				vadConfigFor(setup.vad, PAUSE_SILENCE_MS),
 				60,
@@ -456,11 +467,16 @@ class OfflineSession {
 		}
 	}
 
+	/** Where the open segment's audio still to decode begins: after its last piece. */
+	private pieceStart(openStart: number): number {
+		return this.pieces.at(-1)?.end ?? openStart;
+	}
+
 	/** Audio between the open segment's partials. */
-	private partialInterval(openStart: number): number {
+	private partialInterval(pieceStart: number): number {
 		return Math.min(
 			MAX_PARTIAL_INTERVAL,
-			Math.max(PARTIAL_INTERVAL, this.lastPartialAt - openStart),
+			Math.max(PARTIAL_INTERVAL, this.lastPartialAt - pieceStart),
 		);
 	}
 
@@ -468,14 +484,14 @@ class OfflineSession {
 	 * Whether a long open segment's draft is due to be brought up to date (Moonshine's only),
 	 * and its next partial, which would do that too, is not.
 	 */
-	private draftIsStale(openStart: number): boolean {
+	private draftIsStale(pieceStart: number): boolean {
 		return (
 			this.partials &&
 			this.draft.length > 0 &&
-			this.total - openStart >= DRAFT_REFRESH_FROM &&
+			this.total - pieceStart >= DRAFT_REFRESH_FROM &&
 			this.total - Math.max(this.draftEnd, this.draftRefreshedAt) >=
 				DRAFT_REFRESH_INTERVAL &&
-			this.lastPartialAt + this.partialInterval(openStart) - this.total >=
+			this.lastPartialAt + this.partialInterval(pieceStart) - this.total >=
 				DRAFT_REFRESH_INTERVAL
 		);
 	}
@@ -484,12 +500,12 @@ class OfflineSession {
 	 * Decodes the audio since the draft's end and joins its tokens onto the draft, which is the
 	 * open segment's partial then. Null when skipped or when the two do not join.
 	 */
-	private async refreshDraft(openStart: number): Promise<Hypothesis | null> {
+	private async refreshDraft(pieceStart: number): Promise<Hypothesis | null> {
 		if (!offline || !("moonshine" in offline)) return null;
 		const { moonshine } = offline;
 		const to = this.total;
 		const decoded = await this.decodeInSlot(
-			this.slice(Math.max(openStart, this.draftEnd - DRAFT_OVERLAP), to),
+			this.slice(Math.max(pieceStart, this.draftEnd - DRAFT_OVERLAP), to),
 			"partial",
 			[],
 		);
@@ -501,8 +517,22 @@ class OfflineSession {
 		this.draftEnd = to;
 		return toHypothesis(
 			{ ...moonshine.transcriptOf(joined), timestamps: [] },
-			{ sampleRate, originSample: openStart, endSample: to },
+			{ sampleRate, originSample: pieceStart, endSample: to },
 		);
+	}
+
+	/**
+	 * The piece split off at a pause takes that pause's partial as its result, and the open
+	 * segment's next decodes start after it, with no draft.
+	 */
+	private splitOff(piece: Piece, partial: TimedPartial): void {
+		piece.partial = partial.hypothesis;
+		piece.result = startAligning(partial);
+		this.atPause = undefined;
+		this.lastPartial = undefined;
+		this.draft = [];
+		this.draftEnd = piece.end;
+		this.draftRefreshedAt = piece.end;
 	}
 
 	/** A stop came: partials are skipped, the one decoding now included, until the finalize. */
@@ -511,48 +541,85 @@ class OfflineSession {
 		this.partialDecoding?.abort();
 	}
 
-	private popSegments(): sherpa.SpeechSegment[] {
-		const segments: sherpa.SpeechSegment[] = [];
+	/** The detector's ended segments, each with the open segment's pieces that it holds. */
+	private popSegments(): Segment[] {
+		const segments: Segment[] = [];
 		while (!this.vad.isEmpty()) {
 			const segment = this.vad.front(false);
+			const start = this.vadOrigin + segment.start;
+			const end = start + segment.samples.length;
 			segments.push({
-				start: this.vadOrigin + segment.start,
+				start,
 				samples: segment.samples,
+				pieces: this.pieces.filter((p) => p.end > start && p.end <= end),
 			});
+			this.pieces = [];
 			this.vad.pop();
 		}
 		return segments;
 	}
 
-	private async decodeSegments(
-		segments: sherpa.SpeechSegment[],
-	): Promise<EndedSegment[]> {
+	/**
+	 * Each segment's final: its pieces' results, decoded now where they were not yet, and the
+	 * audio after its last piece. That audio is not decoded again where its partial at a pause
+	 * decoded exactly it.
+	 */
+	private async decodeSegments(segments: Segment[]): Promise<EndedSegment[]> {
 		const ended: EndedSegment[] = [];
-		for (const { start, samples } of segments) {
+		for (const { start, samples, pieces } of segments) {
 			const end = start + samples.length;
+			const results = pieces.map((p) => (p.result ??= this.decodePiece(p)));
+			const restStart = pieces.at(-1)?.end ?? start;
 			const atPause = this.atPause;
 			this.atPause = undefined;
-			const spokenEnd = atPause && atPause.start + atPause.samples.length;
 			const covered =
 				atPause &&
-				spokenEnd !== undefined &&
-				atPause.start === start &&
-				end === spokenEnd;
+				atPause.start === restStart &&
+				end === atPause.start + atPause.samples.length;
+			if (covered) {
+				results.push(startAligning(atPause));
+				this.draft = [];
+			} else if (end > restStart)
+				results.push(
+					this.decode(
+						samples.subarray(restStart - start),
+						restStart,
+						"final",
+						this.lastPartial,
+					),
+				);
 			ended.push({
 				startSample: start,
 				endSample: end,
-				result: covered
-					? await startAligning(atPause)
-					: await this.decode(samples, start, "final", this.lastPartial),
+				result: joinHypotheses(await Promise.all(results)),
 			});
-			if (covered) this.draft = [];
 		}
 		return ended;
 	}
 
+	/** A piece's final result, its words aligned; its decode waits for the slot like a final's. */
+	private decodePiece(piece: Piece): Promise<Hypothesis | null> {
+		const samples = this.slice(piece.start, piece.end);
+		const result = this.decodeInSlot(samples, "final", []).then((decoded) => {
+			const hypothesis =
+				decoded &&
+				toHypothesis(decoded.result, {
+					sampleRate,
+					originSample: piece.start,
+					endSample: piece.end,
+				});
+			if (!hypothesis) return null;
+			piece.partial ??= hypothesis;
+			return alignWords(hypothesis, samples, piece.start);
+		});
+		// Awaited by the segment's final; one the session drops must not fail the worker.
+		result.catch(() => {});
+		return result;
+	}
+
 	async write(samples: Float32Array): Promise<StreamUpdate> {
 		this.append(samples);
-		const segments: sherpa.SpeechSegment[] = [];
+		const segments: Segment[] = [];
 		// Window by window, to see where speech is first detected: the detector itself starts
 		// the segment two windows and the minimum speech duration before that point.
 		let paused = false;
@@ -570,6 +637,9 @@ class OfflineSession {
 					};
 					this.pauses.pop();
 					paused = true;
+					const pieceStart = this.pieceStart(this.spoken.start);
+					if (this.spoken.end - pieceStart >= SPLIT_AFTER)
+						this.pieces.push({ start: pieceStart, end: this.spoken.end });
 				}
 			}
 			const popped = this.popSegments();
@@ -593,16 +663,29 @@ class OfflineSession {
 		if (segments.length > 0) this.lastPartial = undefined;
 
 		let partial: Hypothesis | null = null;
+		const pieceStart =
+			this.openStart !== undefined
+				? this.pieceStart(this.openStart)
+				: undefined;
+		// The piece split off at this pause, whose decode is the pause's partial.
+		const split = paused ? this.pieces.at(-1) : undefined;
+		const splitNow =
+			split && !split.result && split.end === this.spoken?.end
+				? split
+				: undefined;
 		if (
 			this.partials &&
-			this.openStart !== undefined &&
+			pieceStart !== undefined &&
 			this.total > this.lastPartialAt &&
 			(paused ||
-				this.total - this.lastPartialAt >= this.partialInterval(this.openStart))
+				this.total - this.lastPartialAt >= this.partialInterval(pieceStart))
 		) {
 			this.lastPartialAt = this.total;
 			const atPause = paused ? this.spoken : undefined;
-			const start = atPause?.start ?? this.openStart;
+			const start =
+				splitNow?.start ??
+				(this.pieces.length > 0 ? pieceStart : atPause?.start) ??
+				pieceStart;
 			const audio = this.slice(start, atPause?.end ?? this.total);
 			const previous = this.lastPartial;
 			partial = await this.decode(audio, start, atPause ? "pause" : "partial");
@@ -618,11 +701,16 @@ class OfflineSession {
 					startAligning(kept);
 				}
 			}
-		} else if (
-			this.openStart !== undefined &&
-			this.draftIsStale(this.openStart)
-		)
-			partial = await this.refreshDraft(this.openStart);
+			if (splitNow && kept) this.splitOff(splitNow, kept);
+		} else if (pieceStart !== undefined && this.draftIsStale(pieceStart))
+			partial = await this.refreshDraft(pieceStart);
+		// Without partials, or where none decoded them, pieces are decoded as they split off.
+		for (const piece of this.pieces) piece.result ??= this.decodePiece(piece);
+		if (partial && this.pieces.length > 0)
+			partial = joinHypotheses([
+				...this.pieces.map((p) => p.partial ?? null),
+				...(splitNow?.partial ? [] : [partial]),
+			]);
 		this.alignDuringPause();
 		// The detector's segments start up to 40 ms (measured) before `openStart`'s rule: what
 		// is kept goes back further, so that a partial at a pause has all of the segment.
@@ -674,11 +762,13 @@ class OfflineSession {
 			segments.push({
 				start: this.openStart,
 				samples: this.slice(this.openStart, this.total),
+				pieces: this.pieces,
 			});
 		}
 		this.vad.reset();
 		this.pauses?.reset();
 		this.spoken = undefined;
+		this.pieces = [];
 		this.vadOrigin = this.total;
 		this.openStart = undefined;
 		this.trimBefore(this.total);
@@ -692,7 +782,9 @@ class OfflineSession {
 			samples.set(s.samples, at);
 			at += s.samples.length;
 		}
-		const [ended] = await this.decodeSegments([{ start, samples }]);
+		// Pieces lie on the open segment's audio; segments joined here may have gaps between.
+		const pieces = segments.length === 1 ? (segments[0] as Segment).pieces : [];
+		const [ended] = await this.decodeSegments([{ start, samples, pieces }]);
 		this.lastPartial = undefined;
 		return ended ?? null;
 	}
@@ -882,6 +974,21 @@ function alignedWords(
  */
 function samePhrase(start: number, otherStart: number): boolean {
 	return Math.abs(start - otherStart) <= SEGMENT_LEAD;
+}
+
+/** A segment that the detector ended, and the pieces split off from it while it was open. */
+interface Segment extends sherpa.SpeechSegment {
+	pieces: Piece[];
+}
+
+/** Speech split off from the start of an open segment (see SPLIT_AFTER). */
+interface Piece {
+	start: number;
+	end: number;
+	/** Its text as a partial, where its pause's partial decoded it. */
+	partial?: Hypothesis;
+	/** Its words aligned: a piece's part of its phrase's final result. */
+	result?: Promise<Hypothesis | null>;
 }
 
 type Session = { online: OnlineSession } | { offline: OfflineSession };
