@@ -20,7 +20,7 @@ import {
 import { type RunningServer, startServer } from "../src/server/server.js";
 import { lexicalWords } from "../src/text/lexical.js";
 import { earshot, Terminal } from "./helpers/cli.js";
-import { spokenSamples } from "./helpers/engine-stream.js";
+import { fileSamples, spokenSamples } from "./helpers/engine-stream.js";
 import { MOONSHINE, moonshineFixture } from "./helpers/moonshine.js";
 import { noPulseReason, type Pulse, startPulse } from "./helpers/pulse.js";
 import { durationOf, recognizeAll } from "./helpers/recognize.js";
@@ -43,6 +43,17 @@ const GAP = 1;
 const clips = SENTENCES.map((s) => synthesize(s, { voice: "awb" }));
 const sentencesFile = withPauses(clips, GAP);
 const REFERENCE = SENTENCES.join(" ");
+/** Six sentences that, 0.1 s apart, make one phrase of about 12 s under a 1 s silence. */
+const LONG_SENTENCES = [
+	...SENTENCES,
+	"call my sister tomorrow",
+	"the train leaves at noon",
+	"close the window",
+];
+const longClips = [
+	...clips,
+	...LONG_SENTENCES.slice(3).map((s) => synthesize(s, { voice: "awb" })),
+];
 
 interface DetailedWord {
 	Word: string;
@@ -177,16 +188,8 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 		// 5 s it is split at its next pause: the speech before is decoded and aligned alone, and
 		// later decodes take only what follows. Within a piece, the words of each partial over
 		// 6 s are aligned as soon as it is decoded, and the final aligns only the words after them.
-		const sentences = [
-			...SENTENCES,
-			"call my sister tomorrow",
-			"the train leaves at noon",
-			"close the window",
-		];
-		const parts = [
-			...clips,
-			...sentences.slice(3).map((s) => synthesize(s, { voice: "awb" })),
-		];
+		const sentences = LONG_SENTENCES;
+		const parts = longClips;
 		const gap = 0.1;
 		const file = withPauses(parts, gap);
 		const configure = (c: SpeechConfig) => {
@@ -320,6 +323,53 @@ describe(`${MOONSHINE} is the default`, { skip: moonshine.skip }, () => {
 			assert.ok(late > 0, "partials in the second half");
 		} finally {
 			await control.close();
+		}
+	});
+
+	test("a stop after a long phrase was split flushes its piece and the rest in order, the same with partials and without", async () => {
+		const engine = await selectEngine();
+		const speech = await fileSamples(withPauses(longClips, 0.1));
+		// Past the split at the pause after 5 s of speech, inside the fifth sentence.
+		const cut = 9 * 16000;
+		const flush = async (partials: boolean) => {
+			const stream = await engine.openStream({
+				segmentationSilenceMs: 1000,
+				partials,
+			});
+			try {
+				for (let at = 0; at < cut; at += 1600) {
+					const update = await stream.write(
+						speech.subarray(at, Math.min(cut, at + 1600)),
+					);
+					assert.deepEqual(update.ended, [], "one phrase so far");
+				}
+				stream.skipPartials?.();
+				return await stream.finalize();
+			} finally {
+				await stream.close();
+			}
+		};
+		const [flushed, without] = [await flush(true), await flush(false)];
+		assert.ok(flushed?.result, "the phrase is flushed");
+		assert.equal(without?.result?.text, flushed.result.text);
+		const lexical = lexicalWords(flushed.result.text);
+		let from = 0;
+		for (const sentence of LONG_SENTENCES.slice(0, 4)) {
+			const last = sentence.split(" ").at(-1) as string;
+			const at = lexical.indexOf(last, from);
+			assert.ok(at >= from, `${last} in order: ${flushed.result.text}`);
+			from = at + 1;
+		}
+		const words = flushed.result.words;
+		assert.equal(words.length, lexical.length);
+		let previousEnd = flushed.startSample;
+		for (const w of words) {
+			assert.ok(
+				w.startSample >= previousEnd,
+				`${w.word} after the word before`,
+			);
+			assert.ok(w.endSample > w.startSample && w.endSample <= cut, w.word);
+			previousEnd = w.endSample;
 		}
 	});
 

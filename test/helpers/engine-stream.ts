@@ -4,10 +4,13 @@ import type { EngineStream } from "../../src/engines/engine.js";
 import { synthesize } from "./speech.js";
 
 /** `text` spoken by flite, as 16 kHz samples for an engine stream. */
-export async function spokenSamples(text: string): Promise<Float32Array> {
-	const { samples, sampleRate } = await openAudioFile(
-		synthesize(text, { voice: "awb" }),
-	);
+export function spokenSamples(text: string): Promise<Float32Array> {
+	return fileSamples(synthesize(text, { voice: "awb" }));
+}
+
+/** An audio file as 16 kHz samples for an engine stream. */
+export async function fileSamples(file: string): Promise<Float32Array> {
+	const { samples, sampleRate } = await openAudioFile(file);
 	return createResampler(sampleRate, 16000).process(samples);
 }
 

@@ -419,13 +419,15 @@ class OfflineSession {
 	 * The open segment's last partial is the draft of its next decode. A partial at a pause
 	 * waits for the decoder like a final, since it is the final when the phrase ends there;
 	 * other partials are skipped while it is busy, and cut short by a decode that waits.
-	 * A stop cuts short either kind of partial. Null when skipped.
+	 * A stop cuts short either kind of partial. Null when skipped. `cut`: the audio stops
+	 * mid-speech, so the words are aligned as a cut partial's are.
 	 */
 	private async decode(
 		samples: Float32Array,
 		originSample: number,
 		kind: "final" | "pause" | "partial",
 		earlier?: TimedPartial,
+		cut = false,
 	): Promise<Hypothesis | null> {
 		const final = kind === "final";
 		const known = final ? alignedWords(earlier, originSample) : undefined;
@@ -440,7 +442,7 @@ class OfflineSession {
 			endSample: originSample + samples.length,
 		});
 		return final && hypothesis
-			? alignWords(hypothesis, samples, originSample, await known)
+			? alignWords(hypothesis, samples, originSample, await known, cut)
 			: hypothesis;
 	}
 
@@ -562,9 +564,12 @@ class OfflineSession {
 	/**
 	 * Each segment's final: its pieces' results, decoded now where they were not yet, and the
 	 * audio after its last piece. That audio is not decoded again where its partial at a pause
-	 * decoded exactly it.
+	 * decoded exactly it. `cut`: the segments were flushed, where speech may go on.
 	 */
-	private async decodeSegments(segments: Segment[]): Promise<EndedSegment[]> {
+	private async decodeSegments(
+		segments: Segment[],
+		cut = false,
+	): Promise<EndedSegment[]> {
 		const ended: EndedSegment[] = [];
 		for (const { start, samples, pieces } of segments) {
 			const end = start + samples.length;
@@ -586,6 +591,7 @@ class OfflineSession {
 						restStart,
 						"final",
 						this.lastPartial,
+						cut,
 					),
 				);
 			ended.push({
@@ -784,7 +790,10 @@ class OfflineSession {
 		}
 		// Pieces lie on the open segment's audio; segments joined here may have gaps between.
 		const pieces = segments.length === 1 ? (segments[0] as Segment).pieces : [];
-		const [ended] = await this.decodeSegments([{ start, samples, pieces }]);
+		const [ended] = await this.decodeSegments(
+			[{ start, samples, pieces }],
+			true,
+		);
 		this.lastPartial = undefined;
 		return ended ?? null;
 	}
@@ -877,7 +886,7 @@ async function alignWords(
 	}));
 	// Where the words after them could not be aligned, the whole phrase is.
 	if (known.length > 0 && rest.length < lexical.length - known.length)
-		return alignWords(hypothesis, samples, originSample);
+		return alignWords(hypothesis, samples, originSample, undefined, cut);
 	const words = [...known, ...rest];
 	if (words.length === 0) return hypothesis;
 	const confidence =
