@@ -454,7 +454,11 @@ export function mutatedBody(base: Json) {
 		});
 }
 
-/** Sets (or deletes, for undefined) the value at `path`; false when a parent is no longer an object or the index is past an array's end. */
+/**
+ * Sets (or deletes, for undefined) the value at `path`; false when a parent is no longer an
+ * object, or the key is not an index of an array (JSON drops other keys, and `length` set to
+ * anything but an array length throws) or an index past its end.
+ */
 function setPath(
 	root: Record<string, Json>,
 	path: string[],
@@ -468,7 +472,8 @@ function setPath(
 	if (node === null || typeof node !== "object") return false;
 	const key = path.at(-1) as string;
 	// An index past the end would leave holes, which JSON turns into unchanged-looking nulls.
-	if (Array.isArray(node) && Number(key) > node.length) return false;
+	if (Array.isArray(node) && !(/^\d+$/.test(key) && Number(key) <= node.length))
+		return false;
 	if (value === undefined) delete (node as Record<string, Json>)[key];
 	// A copy: constants are one shared instance, so a later change could write one into itself.
 	else (node as Record<string, Json>)[key] = structuredClone(value);
