@@ -688,10 +688,10 @@ class OfflineSession {
 		) {
 			this.lastPartialAt = this.total;
 			const atPause = paused ? this.spoken : undefined;
-			const start =
-				splitNow?.start ??
-				(this.pieces.length > 0 ? pieceStart : atPause?.start) ??
-				pieceStart;
+			// A pause's partial takes the phrase's speech since its last piece.
+			const start = atPause
+				? (splitNow?.start ?? this.pieceStart(atPause.start))
+				: pieceStart;
 			const audio = this.slice(start, atPause?.end ?? this.total);
 			const previous = this.lastPartial;
 			partial = await this.decode(audio, start, atPause ? "pause" : "partial");
