@@ -297,7 +297,7 @@ export interface VadOptions {
 	model: string;
 	/** Speech probability above which a window is speech. Default 0.5. */
 	threshold?: number;
-	/** Shorter bursts are ignored, in seconds. Default 0.25. */
+	/** Shorter bursts are ignored, in seconds. Default 0.16 (MIN_SPEECH_S). */
 	minSpeechDuration?: number;
 	/** Longer speech is cut, in seconds. Default 20 (the offline models decode at most ~30 s). */
 	maxSpeechDuration?: number;
@@ -305,6 +305,15 @@ export interface VadOptions {
 
 /** Samples per Silero v5 window at 16 kHz. */
 export const VAD_WINDOW = 512;
+
+/**
+ * Speech the detector must hear before it opens a phrase: five windows. A whole number of
+ * windows starts its segments two windows before the speech it heard; 0.25 s (7.8 windows)
+ * started them 6 ms later, 0.1 s 28 ms later. Against 0.25 s, the bench's first partials came
+ * 294 against 430 ms after the onset (median), with the same WER on ../shared (4.9 %) and the
+ * same phrases on its long recordings and on bursts of noise (measured: docs/engines.md).
+ */
+const MIN_SPEECH_S = (5 * VAD_WINDOW) / SHERPA_SAMPLE_RATE;
 
 /**
  * How long Silero still hears speech after its sound has stopped: from an utterance's last
@@ -345,7 +354,7 @@ export function vadConfigFor(vad: VadOptions, silenceMs: number): VadConfig {
 			model: vad.model,
 			threshold: vad.threshold ?? 0.5,
 			minSilenceDuration: silenceMs / 1000,
-			minSpeechDuration: vad.minSpeechDuration ?? 0.25,
+			minSpeechDuration: vad.minSpeechDuration ?? MIN_SPEECH_S,
 			windowSize: VAD_WINDOW,
 			maxSpeechDuration: vad.maxSpeechDuration ?? 20,
 		},

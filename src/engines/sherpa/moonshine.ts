@@ -33,6 +33,12 @@ export interface MoonshineResult {
 	logProbs: number[];
 }
 
+export interface MoonshineDecodeOptions {
+	draft?: readonly number[];
+	signal?: AbortSignal;
+	provisional?: boolean;
+}
+
 const START = 1;
 const END = 2;
 /** Ids below this are <unk>, <s> and </s>, which carry no text. */
@@ -114,11 +120,13 @@ export class MoonshineDecoder {
 	/**
 	 * The greedy transcript of `samples` (16 kHz). `draft` speeds it up when it is right and
 	 * costs one decoder pass when it is wrong. Aborted, it rejects before its next run.
+	 * A decode that the token limit stopped was looping, and its repeats are dropped; a
+	 * `provisional` one (a partial's, of speech cut short) drops a repeated end even where the
+	 * decoder ended it ("a direct consequence of a direct consequence of").
 	 */
 	async decode(
 		samples: Float32Array,
-		draft: readonly number[] = [],
-		signal?: AbortSignal,
+		{ draft = [], signal, provisional = false }: MoonshineDecodeOptions = {},
 	): Promise<MoonshineResult> {
 		const input =
 			samples.length >= MIN_SAMPLES ? samples : padded(samples, MIN_SAMPLES);
@@ -185,12 +193,15 @@ export class MoonshineDecoder {
 						cached,
 					);
 		}
+		const kept =
+			next === END && !provisional ? chosenIds.length : loopStart(chosenIds);
+		const keptIds = chosenIds.slice(0, kept);
 		return {
-			...this.transcriptOf(chosenIds),
-			ids: chosenIds,
-			logProbs: chosenLogProbs.filter(
-				(_, i) => (chosenIds[i] as number) >= FIRST_TEXT_ID,
-			),
+			...this.transcriptOf(keptIds),
+			ids: keptIds,
+			logProbs: chosenLogProbs
+				.slice(0, kept)
+				.filter((_, i) => (keptIds[i] as number) >= FIRST_TEXT_ID),
 		};
 	}
 
@@ -297,6 +308,23 @@ function draftContinuation(
 		)
 			best = i;
 	return best < 0 ? [] : draft.slice(best + 1, best + 1 + MAX_GUESSES);
+}
+
+/**
+ * Where the tokens of a looping decode start to repeat themselves: the end of the first
+ * period of the earliest stretch that repeats one period to the end, for at least two tokens
+ * ("He can win. He can win." keeps "He can win.", "R. R. R. R." keeps "R."). The whole
+ * length when no such stretch ends them.
+ */
+export function loopStart(ids: readonly number[]): number {
+	for (let from = 0; from < ids.length; from++)
+		for (let period = 1; from + period + 2 <= ids.length; period++) {
+			let repeats = true;
+			for (let i = from + period; repeats && i < ids.length; i++)
+				repeats = ids[i] === ids[i - period];
+			if (repeats) return from + period;
+		}
+	return ids.length;
 }
 
 /** How far back in a draft its join with a later decode's tokens is looked for. */
