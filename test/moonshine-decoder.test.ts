@@ -223,11 +223,9 @@ describe("Moonshine decoded on onnxruntime", { skip: moonshine.skip }, () => {
 					),
 				),
 			);
-			// Each stream's own sentence, but for a word heard as two: this voice's "today" decodes as
-			// "to be" from 2 of 9 segment starts 64 samples apart (checked), one of them the VAD's.
 			for (const [i, text] of heard.entries())
 				assert.ok(
-					scoreTranscript(sentences[i] as string, text).wer <= 0.4,
+					scoreTranscript(sentences[i] as string, text).wer <= 0.2,
 					`"${text}" is not "${sentences[i]}"`,
 				);
 		} finally {

@@ -297,7 +297,7 @@ export interface VadOptions {
 	model: string;
 	/** Speech probability above which a window is speech. Default 0.5. */
 	threshold?: number;
-	/** Shorter bursts are ignored, in seconds. Default 0.16 (MIN_SPEECH_S). */
+	/** Shorter bursts are ignored, in seconds. Default 0.154 (MIN_SPEECH_S). */
 	minSpeechDuration?: number;
 	/** Longer speech is cut, in seconds. Default 20 (the offline models decode at most ~30 s). */
 	maxSpeechDuration?: number;
@@ -307,13 +307,16 @@ export interface VadOptions {
 export const VAD_WINDOW = 512;
 
 /**
- * Speech the detector must hear before it opens a phrase: five windows. A whole number of
- * windows starts its segments two windows before the speech it heard; 0.25 s (7.8 windows)
- * started them 6 ms later, 0.1 s 28 ms later. Against 0.25 s, the bench's first partials came
- * 294 against 430 ms after the onset (median), with the same WER on ../shared (4.9 %) and the
- * same phrases on its long recordings and on bursts of noise (measured: docs/engines.md).
+ * Speech the detector must hear before it opens a phrase: three windows less than 0.25 s, its
+ * minimum before. sherpa-onnx confirms speech at the end of a window, and starts the segment
+ * this minimum and two windows before that, so a minimum three windows shorter confirms three
+ * windows sooner and starts every segment on the same sample as before. That keeps each
+ * phrase's audio, and so its transcript: Moonshine heard "fail" as "feel", and "today" as "to
+ * be", from starts 64 or 96 samples away (0.16 s, five windows). The bench's first partials
+ * came 319 ms after the onset, median, against 424 (measured: docs/engines.md).
  */
-const MIN_SPEECH_S = (5 * VAD_WINDOW) / SHERPA_SAMPLE_RATE;
+const MIN_SPEECH_S =
+	(0.25 * SHERPA_SAMPLE_RATE - 3 * VAD_WINDOW) / SHERPA_SAMPLE_RATE;
 
 /**
  * How long Silero still hears speech after its sound has stopped: from an utterance's last
