@@ -56,7 +56,7 @@ const MAX_PARTIAL_INTERVAL = sampleRate * 3;
 /**
  * Until a phrase's partials show text, they come this often for its first second: a first
  * partial decoded to nothing (11 of the bench's 38 phrases, in 17 to 22 ms) was otherwise
- * followed by the next 0.3 s later.
+ * followed by the next 0.4 s later.
  */
 const FIRST_TEXT_INTERVAL = sampleRate / 10;
 const FIRST_TEXT_WITHIN = sampleRate;
