@@ -313,7 +313,7 @@ export const VAD_WINDOW = 512;
  * windows sooner and starts every segment on the same sample as before. That keeps each
  * phrase's audio, and so its transcript: Moonshine heard "fail" as "feel", and "today" as "to
  * be", from starts 64 or 96 samples away (0.16 s, five windows). The bench's first partials
- * came 319 ms after the onset, median, against 424 (measured: docs/engines.md).
+ * came 324 ms after the onset, median, against 424 (measured: docs/engines.md).
  */
 const MIN_SPEECH_S =
 	(0.25 * SHERPA_SAMPLE_RATE - 3 * VAD_WINDOW) / SHERPA_SAMPLE_RATE;
