@@ -91,10 +91,28 @@ export async function embeddedRealtime(
 	choice: EngineChoice,
 ): Promise<{ results: TimedResult[]; t0: number }> {
 	const stream = AudioInputStream.createPushStream();
-	const recognizer = new SpeechRecognizer(
-		config(choice),
+	const { results, fed } = await timedRecognition(
 		AudioConfig.fromStreamInput(stream),
+		choice,
+		async () => {
+			const t0 = await pushRealtime(stream, pcm, pcm.length);
+			stream.close();
+			return t0;
+		},
 	);
+	return { results, t0: fed };
+}
+
+/**
+ * A SpeechRecognizer on `audio` while `feed` runs, until its session stops (the audio ends,
+ * or `feed` stops it): its results, timed, and what `feed` returned.
+ */
+export async function timedRecognition<T>(
+	audio: AudioConfig,
+	choice: EngineChoice,
+	feed: (recognizer: SpeechRecognizer) => Promise<T>,
+): Promise<{ results: TimedResult[]; fed: T }> {
+	const recognizer = new SpeechRecognizer(config(choice), audio);
 	const results: TimedResult[] = [];
 	const collected = (async () => {
 		for await (const event of recognizer.events())
@@ -107,12 +125,14 @@ export async function embeddedRealtime(
 					at: performance.now(),
 				});
 	})();
-	await recognizer.startContinuousRecognition();
-	const t0 = await pushRealtime(stream, pcm, pcm.length);
-	stream.close();
-	await collected;
-	await recognizer.dispose();
-	return { results, t0 };
+	try {
+		await recognizer.startContinuousRecognition();
+		const fed = await feed(recognizer);
+		await collected;
+		return { results, fed };
+	} finally {
+		await recognizer.dispose();
+	}
 }
 
 /** Stops in the middle of several utterances; each stop must flush the open phrase. */

@@ -51,6 +51,15 @@ interface Latency {
 	finalizationOverheadMs?: WithP95;
 	finalizationByLength?: [number, number][];
 	stopMs: WithP95;
+	/** The same speech through the default microphone, or why that was skipped. */
+	microphone?: MicrophoneLatency | string;
+}
+
+interface MicrophoneLatency {
+	utterances: number;
+	captureChunkMs: Summary;
+	firstPartialMs: WithP95;
+	finalizationOverheadMs: WithP95;
 }
 
 interface Server {
@@ -240,6 +249,20 @@ function latencySection(
 				]
 			: []),
 		[engine, "stop → sessionStopped", l.stopMs],
+		...(typeof l.microphone === "object"
+			? [
+					[
+						engine,
+						"mic onset → first recognizing",
+						l.microphone.firstPartialMs,
+					] as [string, string, WithP95],
+					[
+						engine,
+						"mic … beyond the silence",
+						l.microphone.finalizationOverheadMs,
+					] as [string, string, WithP95],
+				]
+			: []),
 	]);
 	plots["latency.svg"] = rangeChart(
 		"Latency, stream paced at real time",
@@ -264,6 +287,16 @@ function latencySection(
 				String(s.n),
 			]),
 		),
+		"",
+		...engines.flatMap(([engine, l]) => {
+			const m = l.microphone;
+			if (m === undefined) return [];
+			return typeof m === "string"
+				? [`- ${engine}, microphone: skipped, ${m}.`]
+				: [
+						`- ${engine}, mic (microphone): the first ${m.utterances} utterances played into PulseAudio's null sink and recognized from the default microphone, which handed over pieces of ${spread(m.captureChunkMs, 0, " ms")}; latency counts from when a capture reading every 20 ms heard the sound.`,
+					];
+		}),
 		"",
 		"![latency](plots/latency.svg)",
 	];

@@ -11,6 +11,7 @@ import { loadCorpus } from "./corpus.js";
 import { benchCpu } from "./cpu.js";
 import { benchEngines } from "./engines.js";
 import { benchLatency, type LatencyResult } from "./latency.js";
+import { benchMicrophone, type MicrophoneResult } from "./microphone.js";
 import { benchPeers } from "./peers.js";
 import { machineName, writeReport } from "./report.js";
 import { benchServer, type ServerBenchResult } from "./server.js";
@@ -29,11 +30,20 @@ log(
 const cpu = benchCpu(corpus, runs);
 // Each engine measured in turn, in the same run, so their figures compare.
 const engines = await benchEngines();
-const latency: Record<string, LatencyResult> = {};
+const latency: Record<
+	string,
+	LatencyResult & { microphone: MicrophoneResult | string }
+> = {};
 const server: Record<string, ServerBenchResult> = {};
 for (const engine of engines) {
 	log(`latency, ${engine.label}: a push stream paced at real time...`);
-	latency[engine.label] = await benchLatency(corpus, engine.choice);
+	const pushed = await benchLatency(corpus, engine.choice);
+	log(
+		`latency, ${engine.label}: the first utterances through the microphone...`,
+	);
+	const microphone = await benchMicrophone(corpus, engine.choice);
+	if (typeof microphone === "string") log(`microphone: skipped, ${microphone}`);
+	latency[engine.label] = { ...pushed, microphone };
 }
 for (const engine of engines) {
 	log(

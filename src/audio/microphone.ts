@@ -16,6 +16,15 @@ interface Recorder {
 	env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * How often the capture tools hand over audio. Their defaults wait longer, and audio waits
+ * with them before the recognizer hears it: arecord reads in periods of 125 ms, and parec
+ * asks PulseAudio for 2 s fragments, which a source with no lower-latency client delivers
+ * in blocks of 2 s. sox's PulseAudio input cannot be asked (up to 1.4 s blocks); ffmpeg's
+ * comes in 50 ms.
+ */
+const CAPTURE_PERIOD_MS = 20;
+
 /** Capture commands in order of preference, each writing 16-bit mono PCM to stdout. */
 function recorders(device: string | undefined, rate: number): Recorder[] {
 	const r = String(rate);
@@ -32,6 +41,7 @@ function recorders(device: string | undefined, rate: number): Recorder[] {
 				"1",
 				"-r",
 				r,
+				`--period-time=${CAPTURE_PERIOD_MS * 1000}`,
 				...(device ? ["-D", device] : []),
 			],
 		},
@@ -42,6 +52,7 @@ function recorders(device: string | undefined, rate: number): Recorder[] {
 				"--format=s16le",
 				"--channels=1",
 				`--rate=${r}`,
+				`--latency-msec=${CAPTURE_PERIOD_MS}`,
 				...(device ? ["-d", device] : []),
 			],
 		},

@@ -137,7 +137,7 @@ export async function startPulse(): Promise<Pulse> {
 	return {
 		server,
 		play: async (file) => {
-			await run("paplay", [file], { env, timeout: 60_000 });
+			await run("paplay", [file], { env, timeout: 5 * 60_000 });
 		},
 		stop,
 	};
