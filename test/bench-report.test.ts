@@ -36,8 +36,20 @@ const results = {
 		cpuRatio: summary(1.0486, 1.0066, 1.0518, 3),
 	},
 	latency: {
-		"PocketSphinx (fwdtree+bestpath)": latency(0),
-		"PocketSphinx before (fwdtree+fwdflat+bestpath)": latency(300),
+		"PocketSphinx (fwdtree+bestpath)": {
+			...latency(0),
+			microphone: {
+				utterances: 8,
+				captureChunkMs: summary(20, 20, 40, 148),
+				firstPartialMs: { ...summary(198, 122, 534, 8), p95: 534 },
+				finalizationOverheadMs: { ...summary(260, -31, 538, 8), p95: 538 },
+			},
+		},
+		"PocketSphinx before (fwdtree+fwdflat+bestpath)": {
+			...latency(300),
+			microphone:
+				"PulseAudio is not installed (apt-get install pulseaudio pulseaudio-utils)",
+		},
 	},
 	sherpa: { streaming: { rtf: summary(0.081, 0.07, 0.09) } },
 	server: {
@@ -249,6 +261,10 @@ describe("writeReport", () => {
 			"| PocketSphinx (fwdtree+bestpath) | end of speech → recognized (silence 500 ms) | 756 ms (-312–1698) | 1650 ms |",
 			"| PocketSphinx before (fwdtree+fwdflat+bestpath) | … beyond the silence | 556 ms (-812–1198) | 1150 ms |",
 			"| PocketSphinx (fwdtree+bestpath) | stop → sessionStopped | 441 ms (112–2678) | 2600 ms |",
+			"| PocketSphinx (fwdtree+bestpath) | mic onset → first recognizing | 198 ms (122–534) | 534 ms | 8 |",
+			"| PocketSphinx (fwdtree+bestpath) | mic … beyond the silence | 260 ms (-31–538) | 538 ms | 8 |",
+			"recognized from the default microphone, which handed over pieces of 20 ms (20–40);",
+			"- PocketSphinx before (fwdtree+fwdflat+bestpath), microphone: skipped, PulseAudio is not installed (apt-get install pulseaudio pulseaudio-utils).",
 			"### PocketSphinx (fwdtree+bestpath)",
 			"minus embedded, same audio, per utterance: median **12 ms**, p95 48 ms (-20–61)",
 			"| 4 | 540 MiB | 90.0 MiB | 90.0 MiB |",
