@@ -1,7 +1,8 @@
 /**
- * `earshot serve --drain-seconds` as a process: SIGTERM with a long file session open. The
+ * `earshot serve --drain-seconds` as a process. SIGTERM with a long file session open: the
  * deadline is kept: the open phrase is flushed, the socket closed with 4000 (the SDK's
  * ConnectionFailure), audio the server had not decoded yet is dropped, and the process exits 0.
+ * SIGTERM as a turn ends: its client still gets the end of its session.
  * The test's own timeout is the failure mode if the server overstays; nothing here is timed.
  */
 import assert from "node:assert/strict";
@@ -111,4 +112,67 @@ test("SIGTERM with a long file session open: at the deadline the phrase is flush
 	assert.equal(drained?.cutShort, 1);
 	const [session] = server.events("session");
 	assert.equal(session?.closeCode, 4000);
+});
+
+test("SIGTERM as a turn ends: the client reads turn.end and reports sessionStopped before the drain closes its socket", {
+	timeout: 120_000,
+}, async () => {
+	const wav = readFileSync(
+		synthesize("the weather is nice today", { voice: "awb" }),
+	);
+	const drainable = new Watched([
+		...EARSHOT_COMMAND,
+		"serve",
+		"--port",
+		"0",
+		"--drain-seconds",
+		"30",
+		"--engine",
+		"pocketsphinx",
+	]);
+	server = drainable;
+	const [, url] = await drainable.line(/"event":"listening","url":"([^"]+)"/);
+	const push = sdk.AudioInputStream.createPushStream();
+	const recognizer = new sdk.SpeechRecognizer(
+		sdk.SpeechConfig.fromHost(new URL(url)),
+		sdk.AudioConfig.fromStreamInput(push),
+	);
+	const events: string[] = [];
+	let signalled = false;
+	const stopped = new Promise<void>((resolve) => {
+		recognizer.recognizing = () => {
+			if (signalled) return;
+			signalled = true;
+			// The drain waits for this open turn, which ends with the audio.
+			drainable.child.kill("SIGTERM");
+			push.close();
+		};
+		recognizer.recognized = (_, e) => {
+			if (e.result.reason !== sdk.ResultReason.RecognizedSpeech) return;
+			events.push("recognized");
+			// A busy client: turn.end, and any close after it, arrive before the SDK reads them.
+			const until = performance.now() + 1000;
+			while (performance.now() < until);
+		};
+		recognizer.canceled = (_, e) => {
+			events.push(`canceled ${sdk.CancellationReason[e.reason]}`);
+			if (e.reason === sdk.CancellationReason.Error) resolve();
+		};
+		recognizer.sessionStopped = () => {
+			events.push("sessionStopped");
+			resolve();
+		};
+	});
+	recognizer.startContinuousRecognitionAsync();
+	push.write(new Uint8Array(wav.subarray(44)).buffer);
+	await stopped;
+	recognizer.close();
+	assert.deepEqual(events, [
+		"recognized",
+		"canceled EndOfStream",
+		"sessionStopped",
+	]);
+	assert.deepEqual(await drainable.exited, { code: 0, signal: null });
+	const [drained] = drainable.events("drained");
+	assert.equal(drained?.deadlineReached, false, drainable.lines.join("\n"));
 });

@@ -70,6 +70,13 @@ export interface DrainOutcome {
 	seconds: number;
 }
 
+/**
+ * How long a drain leaves idle sockets to their clients before closing them. Closed just
+ * after turn.end, the JS SDK drops the turn.end it has not read yet and never reports
+ * sessionStopped.
+ */
+const IDLE_CLOSE_GRACE_MS = 1000;
+
 /** How long after the drain deadline the flush and close handshakes may take. */
 export const CLOSE_MARGIN_MS = 3000;
 
@@ -190,6 +197,11 @@ export async function startServer(
 		const deadline = started + deadlineMs;
 		while ([...connections].some((c) => c.busy) && Date.now() < deadline)
 			await sleep(50);
+		// Clients whose turns just ended close their own sockets once they have read turn.end.
+		await Promise.race([
+			Promise.all([...connections].map((c) => c.done)),
+			sleep(Math.min(IDLE_CLOSE_GRACE_MS, deadline - Date.now())),
+		]);
 		const cutShort = [...connections].filter((c) => c.busy).length;
 		const open = [...connections];
 		for (const c of open) void c.shutdown("server shutting down");
