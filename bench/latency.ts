@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openAudioFile } from "../src/audio/decode.js";
+import type { EngineWord } from "../src/engines/engine.js";
+import { PocketSphinxAligner } from "../src/engines/pocketsphinx/align.js";
 import type { EngineChoice } from "../src/engines/select.js";
 import {
 	AudioConfig,
@@ -10,6 +12,7 @@ import {
 	SpeechConfig,
 	SpeechRecognizer,
 } from "../src/index.js";
+import { lexicalWords } from "../src/text/lexical.js";
 import type { Corpus } from "./corpus.js";
 import { percentile, round, type Summary, summarize } from "./stats.js";
 
@@ -22,9 +25,9 @@ export type Latency = Summary & { p95: number };
 export interface LatencyResult {
 	utterances: number;
 	segmentationSilenceMs: number;
-	/** Speech onset (first loud 10 ms frame) to the phrase's first `recognizing`, ms. */
+	/** Speech onset (see speechBounds) to the phrase's first `recognizing`, ms. */
 	firstPartialMs: Latency;
-	/** End of speech (last loud frame) to `recognized`, ms; includes the segmentation silence. */
+	/** End of speech to `recognized`, ms; includes the segmentation silence. */
 	finalizationMs: Latency;
 	/** Finalization latency beyond the segmentation silence, ms. */
 	finalizationOverheadMs: Latency;
@@ -237,7 +240,15 @@ export async function pushRealtime(
 	return t0;
 }
 
-/** Where speech really starts and ends in each utterance of the paced file: loud 10 ms frames. */
+/**
+ * Where speech starts and ends in each utterance of the paced file. Loud 10 ms frames (above
+ * −40 dBFS) bound it, but some recordings are that loud before their first word or after their
+ * last: a far-field one's room noise 0.56 s before "I", a breath 0.31 s before "Yet", 0.54 s of
+ * crowd after JFK's "country". So the bounds are also held to the reference's words where a
+ * forced alignment (PocketSphinx) places them, which alone may stretch a word over the silence
+ * beside it ("For" from 0.00 s, where the sound starts at 0.42): the later start and the earlier
+ * end of the two.
+ */
 export async function speechBounds(corpus: Corpus): Promise<Bounds[]> {
 	const { samples, sampleRate } = await openAudioFile(corpus.paced.file);
 	const frame = sampleRate / 100;
@@ -248,13 +259,34 @@ export async function speechBounds(corpus: Corpus): Promise<Bounds[]> {
 			energy += samples[i] * samples[i];
 		return 10 * Math.log10(energy / frame + 1e-12) > -40;
 	};
-	return corpus.paced.spans.map(({ start, end }) => {
+	const words = await alignedWords(corpus);
+	return corpus.paced.spans.map(({ start, end }, i) => {
 		let onset = start;
 		while (onset < end && !loud(onset)) onset += 0.01;
 		let last = end;
 		while (last > onset && !loud(last - 0.01)) last -= 0.01;
-		return { onset, end: last };
+		const first = words[i]?.[0];
+		const final = words[i]?.at(-1);
+		return {
+			onset: first ? Math.max(onset, start + first.startSample / 16000) : onset,
+			end: final ? Math.min(last, start + final.endSample / 16000) : last,
+		};
 	});
+}
+
+/** Each utterance's reference words, aligned to its audio; none where it cannot be aligned. */
+async function alignedWords(corpus: Corpus): Promise<EngineWord[][]> {
+	const aligner = PocketSphinxAligner.create();
+	try {
+		const aligned: EngineWord[][] = [];
+		for (const { file, reference } of corpus.utterances) {
+			const { samples } = await openAudioFile(file);
+			aligned.push(await aligner.align(samples, lexicalWords(reference)));
+		}
+		return aligned;
+	} finally {
+		aligner.close();
+	}
 }
 
 export function rounded(s: Summary): Summary {

@@ -44,7 +44,7 @@ export interface SweepStep {
 	utterances: number;
 	/** Sessions that ended in `canceled` with an error. */
 	errors: number;
-	/** End of speech (last loud frame) → `recognized` at the client, ms: what a user waits. */
+	/** End of speech (see speechBounds) → `recognized` at the client, ms: what a user waits. */
 	finalizationMs: Summary & { p95: number };
 	/** The same beyond the segmentation silence: the server's processing lag. */
 	finalizationOverheadMs: Summary & { p95: number };
