@@ -275,7 +275,7 @@ function latencySection(
 	const parts = [
 		"## Latency",
 		"",
-		`${engines[0][1].utterances} utterances pushed at real-time pace, each engine in turn.`,
+		`${engines[0][1].utterances} utterances pushed at real-time pace, each engine in turn. Speech runs from the reference's first word to its last: the later start and the earlier end of the loud 10 ms frames (above −40 dBFS) and of a forced alignment of the reference.`,
 		"",
 		table(
 			["engine", "", "median (min–max)", "p95", "n"],
