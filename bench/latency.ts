@@ -249,7 +249,19 @@ export async function pushRealtime(
  * beside it ("For" from 0.00 s, where the sound starts at 0.42): the later start and the earlier
  * end of the two.
  */
-export async function speechBounds(corpus: Corpus): Promise<Bounds[]> {
+export function speechBounds(corpus: Corpus): Promise<Bounds[]> {
+	let bounds = boundsByCorpus.get(corpus);
+	if (!bounds) {
+		bounds = measureBounds(corpus);
+		boundsByCorpus.set(corpus, bounds);
+	}
+	return bounds;
+}
+
+/** Each engine's latency, microphone and server parts read the same corpus's bounds. */
+const boundsByCorpus = new WeakMap<Corpus, Promise<Bounds[]>>();
+
+async function measureBounds(corpus: Corpus): Promise<Bounds[]> {
 	const { samples, sampleRate } = await openAudioFile(corpus.paced.file);
 	const frame = sampleRate / 100;
 	const loud = (t: number) => {
